@@ -3,8 +3,10 @@
 add_library(ward_options INTERFACE)
 target_include_directories(ward_options INTERFACE ${PROJECT_SOURCE_DIR})
 target_compile_options(ward_options INTERFACE
-  -Wall -Wextra -Werror -Wshadow=local -Wnon-virtual-dtor -Wcast-qual -Wformat=2
-  -Wimplicit-fallthrough -Wno-missing-field-initializers)
+  -Wall -Wextra -Werror -Wnon-virtual-dtor -Wcast-qual -Wformat=2
+  -Wimplicit-fallthrough -Wno-missing-field-initializers
+  $<$<CXX_COMPILER_ID:GNU>:-Wshadow=local>
+  $<$<CXX_COMPILER_ID:Clang>:-Wshadow-uncaptured-local>)
 target_compile_definitions(ward_options INTERFACE
   WARD_VERSION="${PROJECT_VERSION}")
 target_link_libraries(ward_options INTERFACE Threads::Threads)
