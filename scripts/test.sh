@@ -4,7 +4,8 @@
 #   1. deploy/install-deps.sh         Debian packages only, idempotent
 #   2. build/release  (RelWithDebInfo) and build/asan (ASan + UBSan), each built once
 #   3. unit tests in both builds, in parallel
-#   4. integration tests (network namespaces, real traffic) in the release build: root only
+#   4. every fuzz target (clang, libFuzzer) for WARD_FUZZ_SECONDS each (default 20)
+#   5. integration tests (network namespaces, real traffic) in the release build: root only
 #
 # Environment: WARD_TEST_JOBS (default: nproc), WARD_SKIP_ASAN=1 to skip the sanitizer
 # build for a quick local loop (CI never sets it).
@@ -35,6 +36,9 @@ if [[ "${WARD_SKIP_ASAN:-0}" != 1 ]]; then
   UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     ctest --test-dir build/asan -L unit -j "$jobs" --output-on-failure
 fi
+
+step "fuzz targets (libFuzzer, ${WARD_FUZZ_SECONDS:-20} s each)"
+scripts/fuzz.sh "${WARD_FUZZ_SECONDS:-20}"
 
 if [[ $(id -u) -eq 0 ]]; then
   step "integration tests (network namespaces)"

@@ -119,7 +119,6 @@ class TlsStream final : public uv::ByteStream, public std::enable_shared_from_th
   bool pump_scheduled_ = false;
   bool in_pump_ = false;
   bool close_delivered_ = false;
-  bool inner_closed_ = false;
   std::optional<std::string> peer_der_;
 };
 

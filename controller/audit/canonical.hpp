@@ -1,5 +1,5 @@
 // The audit log's canonical encoding, hash chain and checkpoint message. Pure functions;
-// AUDIT_FORMAT.md is the normative description and must change with this file.
+// docs/audit-log.md is the normative description and must change with this file.
 #pragma once
 
 #include <cstdint>

@@ -57,7 +57,7 @@ struct Entry {
   std::int64_t seq = 0;
   store::Time time{};
   Event event;
-  store::Bytes entry_hash;  // SHA-256 chain hash (see AUDIT_FORMAT.md)
+  store::Bytes entry_hash;  // SHA-256 chain hash (see docs/audit-log.md)
 };
 
 // InvalidArgument naming the field if the event is malformed or carries a secret-named

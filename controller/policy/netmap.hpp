@@ -1,0 +1,160 @@
+// Netmap: exactly what one device receives — itself, its peers, and the INBOUND filter it
+// enforces — in a canonical form (peers sorted by device id, filters by rule order) with
+// a content hash.
+//
+// Contracts:
+// - A Netmap is immutable once published by the Compiler (shared_ptr<const Netmap>) and
+//   safe to read from any thread. PeerInfo and SourceList are shared between netmaps.
+// - Peer relation is symmetric: p is in d's peers iff d is in p's peers.
+// - A packet from peer address A to this device with (proto, port) is allowed iff some
+//   filter rule has A in src and ports_protos_allow(ports, protos, proto, port).
+// - Two netmaps are equal (same_content) iff their canonical content is equal; hash is a
+//   64-bit digest of that content (equal content -> equal hash). Use same_content, not the
+//   hash, where exactness matters.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "common/net/ip.hpp"
+#include "controller/policy/inventory.hpp"
+#include "controller/policy/policy.hpp"
+
+namespace ward::policy {
+
+// inbound: the peer may send to this device; outbound: this device may send to the peer.
+enum class Direction : std::uint8_t { kInbound = 0, kOutbound = 1 };
+
+// Why something is in a netmap: the rule (index into Policy::rules) and direction.
+struct Provenance {
+  std::uint32_t rule = 0;
+  Direction direction = Direction::kInbound;
+  friend bool operator==(const Provenance&, const Provenance&) = default;
+  friend auto operator<=>(const Provenance&, const Provenance&) = default;
+};
+
+// A short list of provenances; up to two live inline so copying a netmap rarely allocates.
+class ProvenanceList {
+ public:
+  void push_back(Provenance p);
+  std::size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+  const Provenance& operator[](std::size_t i) const {
+    return i < kInline ? inline_[i] : heap_[i - kInline];
+  }
+  friend bool operator==(const ProvenanceList& a, const ProvenanceList& b);
+
+ private:
+  static constexpr std::size_t kInline = 2;
+  Provenance inline_[kInline];
+  std::uint32_t size_ = 0;
+  std::vector<Provenance> heap_;
+};
+
+struct PeerInfo {
+  std::string id;
+  std::string name;
+  std::string user;
+  std::vector<std::string> tags;
+  std::string public_key;
+  std::vector<net::Prefix> allowed_ips;  // the peer's overlay addresses
+  std::vector<std::string> endpoints;
+  std::uint32_t slot = 0;  // compiler-internal identity; not part of the content
+  std::uint64_t hash = 0;  // of the fields above except slot
+
+  bool same_content(const PeerInfo& other) const;
+};
+
+struct PeerEntry {
+  std::shared_ptr<const PeerInfo> info;
+  ProvenanceList why;
+};
+
+// Sorted, unique source prefixes of one rule, shared by every netmap the rule reaches.
+struct SourceList {
+  std::vector<net::Prefix> prefixes;
+  std::uint64_t hash = 0;
+  bool contains(const net::IpAddress& a) const;
+};
+
+struct FilterRule {
+  std::shared_ptr<const SourceList> src;
+  PortSet ports;
+  ProtoSet protos;
+  std::uint32_t rule = 0;  // index into Policy::rules
+  bool allows(const net::IpAddress& from, int proto, std::uint16_t port) const {
+    return ports_protos_allow(ports, protos, proto, port) && src->contains(from);
+  }
+};
+
+struct SelfInfo {
+  std::string id;
+  std::string name;
+  std::string user;
+  std::vector<std::string> tags;
+  std::vector<net::Prefix> addresses;
+  DeviceStatus status = DeviceStatus::kPending;
+  friend bool operator==(const SelfInfo&, const SelfInfo&) = default;
+};
+
+struct Netmap {
+  SelfInfo self;
+  std::uint16_t persistent_keepalive = 0;  // seconds; 0 = off
+  std::vector<PeerEntry> peers;            // sorted by info->id
+  std::vector<FilterRule> filters;         // sorted by rule index
+  std::uint64_t hash = 0;                  // digest of everything above
+  // Parts of the digest (peers_hash is a sum of per-peer digests so a netmap that differs
+  // in a few peers can be re-hashed without walking all of them).
+  std::uint64_t peers_hash = 0;
+  std::uint64_t filters_hash = 0;
+
+  const PeerEntry* find_peer(std::string_view id) const;
+  // The first filter rule allowing the packet, or nullptr (deny).
+  const FilterRule* match(const net::IpAddress& from, int proto, std::uint16_t port) const;
+};
+
+std::uint64_t hash_bytes(std::string_view s, std::uint64_t seed = 0xcbf29ce484222325ULL);
+std::uint64_t hash_mix(std::uint64_t h, std::uint64_t v);
+void finish_peer_info(PeerInfo& info);      // computes info.hash
+void finish_source_list(SourceList& list);  // computes list.hash
+void finish_netmap(Netmap& netmap);         // computes netmap.hash and its parts
+// Digest of one peer entry (its contribution to Netmap::peers_hash).
+std::uint64_t peer_entry_hash(const PeerEntry& entry);
+std::uint64_t filters_hash(const std::vector<FilterRule>& filters);
+// Recombines netmap.hash from self, peers_hash and filters_hash.
+void combine_netmap_hash(Netmap& netmap);
+bool same_filters(const std::vector<FilterRule>& a, const std::vector<FilterRule>& b);
+
+bool same_content(const Netmap& a, const Netmap& b);
+
+// What changed between two netmaps of the same device, for stream deltas.
+struct NetmapDelta {
+  bool self_changed = false;
+  std::vector<const PeerEntry*> added;    // point into `after`
+  std::vector<const PeerEntry*> changed;  // point into `after`
+  std::vector<std::string> removed;       // peer ids
+  bool filters_changed = false;
+  bool keepalive_changed = false;
+  bool empty() const {
+    return !self_changed && added.empty() && changed.empty() && removed.empty() &&
+           !filters_changed && !keepalive_changed;
+  }
+};
+// Pointers in the result stay valid while `after` lives.
+NetmapDelta diff(const Netmap& before, const Netmap& after);
+
+// JSON rendering for wardctl and the stream. With policy non-null, every peer and filter
+// rule carries "why": the rule reference, direction and required postures (--explain).
+nlohmann::json to_json(const Netmap& netmap, const Policy* explain = nullptr);
+nlohmann::json to_json(const NetmapDelta& delta, const Netmap& after,
+                       const Policy* explain = nullptr);
+// "acls[2] (srcPosture: posture:latestMac)".
+std::string explain_rule(const Policy& policy, std::uint32_t rule);
+
+}  // namespace ward::policy
