@@ -379,6 +379,15 @@ int parse_dev_attr(const nlattr* a, void* data) {
   return MNL_CB_OK;
 }
 
+// mnl_nlmsg_ok() compares (int)nlmsg_len with the remaining length, so a length above
+// INT_MAX turns negative and passes: a crafted dump would walk past the buffer (found by
+// fuzz_genl). This check stays unsigned and also bounds every header read.
+bool message_fits(const nlmsghdr* nlh, int remaining) {
+  if (remaining < static_cast<int>(sizeof(nlmsghdr))) return false;
+  return nlh->nlmsg_len >= sizeof(nlmsghdr) &&
+         nlh->nlmsg_len <= static_cast<std::uint32_t>(remaining);
+}
+
 }  // namespace
 
 Result<std::vector<DeviceMessage>> parse_device_messages(std::span<const std::uint8_t> buffer,
@@ -388,7 +397,7 @@ Result<std::vector<DeviceMessage>> parse_device_messages(std::span<const std::ui
   int len = static_cast<int>(buffer.size());
   const auto* nlh = reinterpret_cast<const nlmsghdr*>(data);
   bool done = false;
-  while (mnl_nlmsg_ok(nlh, len)) {
+  while (message_fits(nlh, len)) {
     if (nlh->nlmsg_type == NLMSG_DONE) {
       done = true;
       break;

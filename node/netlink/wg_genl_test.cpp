@@ -361,3 +361,22 @@ TEST_CASE("genl: malformed replies are refused", "[unit]") {
   set.cmd = WG_CMD_SET_DEVICE;
   CHECK_FALSE(state_from_dump({set}));
 }
+
+TEST_CASE("genl: a length field above INT_MAX is refused, not followed", "[unit]") {
+  // Found by fuzz_genl: nlmsg_len 0xffff3f3a cast to int is negative, which libmnl's
+  // mnl_nlmsg_ok() accepted, and the walk read past the buffer.
+  const std::vector<std::uint8_t> crash = {0x3a, 0x3f, 0xff, 0xff, 0x02, 0x00, 0x00, 0x00,
+                                           0x00, 0xff, 0xef, 0x34, 0x00, 0x00, 0x00, 0x00,
+                                           0x00, 0x00, 0x00, 0x00, 0x69, 0xff};
+  auto r = parse_device_messages(crash, kFamily);
+  REQUIRE_FALSE(r);
+  CHECK(r.error().code() == ward::ErrorCode::kCorruption);
+  // A length of exactly the buffer is fine to follow; one byte more is not.
+  std::vector<std::uint8_t> hdr(sizeof(nlmsghdr), 0);
+  auto* h = reinterpret_cast<nlmsghdr*>(hdr.data());
+  h->nlmsg_type = NLMSG_DONE;
+  h->nlmsg_len = sizeof(nlmsghdr);
+  CHECK(parse_device_messages(hdr, kFamily));
+  h->nlmsg_len = sizeof(nlmsghdr) + 1;
+  CHECK_FALSE(parse_device_messages(hdr, kFamily));
+}

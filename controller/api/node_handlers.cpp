@@ -1,0 +1,262 @@
+// The node API (docs/protocol.md): enrollment, certificate renewal, posture reports.
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "common/crypto/wg_key.hpp"
+#include "common/crypto/x509.hpp"
+#include "common/uv/address.hpp"
+#include "controller/api/errors.hpp"
+#include "controller/api/handlers.hpp"
+#include "controller/api/views.hpp"
+#include "controller/identity/tokens.hpp"
+#include "controller/store/settings.hpp"
+
+namespace ward::controller {
+namespace {
+
+constexpr std::uint16_t kDefaultWgPort = 51820;
+
+Result<std::string> allocate(store::Tx& tx, net::AddressAllocator& alloc) {
+  // The allocator never repeats itself; the store is the authority on "ever handed out"
+  // (a rolled-back enrollment leaves a gap, which is harmless).
+  for (int i = 0; i < 4096; ++i) {
+    WARD_ASSIGN_OR_RETURN(net::IpAddress ip, alloc.allocate());
+    std::string text = ip.to_string();
+    WARD_ASSIGN_OR_RETURN(bool used, tx.address_allocated(text));
+    if (!used) return text;
+  }
+  return Error::unavailable("no free overlay address found in " + alloc.prefix().to_string());
+}
+
+Result<std::string> unique_device_name(store::Tx& tx, const std::string& base) {
+  for (int i = 1; i <= 200; ++i) {
+    std::string name = i == 1 ? base : base + "-" + std::to_string(i);
+    auto d = tx.device_by_name(name);
+    if (!d) {
+      if (d.error().code() == ErrorCode::kNotFound) return name;
+      return d.error();
+    }
+  }
+  return Error::already_exists("too many devices named " + quote(base));
+}
+
+// The reported endpoints plus the one the controller sees: the client's source address
+// with the device's WireGuard port.
+std::string endpoints_json(const std::vector<std::string>& reported, const std::string& source,
+                           std::optional<std::uint16_t> listen_port) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const std::string& e : reported)
+    list.push_back(e);
+  std::uint16_t port = kDefaultWgPort;
+  if (listen_port) {
+    port = *listen_port;
+  } else if (!reported.empty()) {
+    if (auto a = uv::SocketAddress::parse(reported.front())) port = a->port();
+  }
+  if (auto seen = uv::SocketAddress::parse(source, port)) {
+    const std::string text = seen->to_string();
+    if (std::find(reported.begin(), reported.end(), text) == reported.end()) list.push_back(text);
+  }
+  return list.dump();
+}
+
+Result<crypto::Certificate> issue_device_cert(ApiContext& ctx, store::Tx& tx, std::int64_t id,
+                                              const std::string& csr, store::Time now) {
+  WARD_ASSIGN_OR_RETURN(
+      std::chrono::seconds lifetime,
+      store::seconds_setting(tx, store::kDeviceCertLifetime, ctx.config.device_cert_lifetime));
+  crypto::IssueOptions opts;
+  opts.common_name = device_public_id(id);
+  opts.lifetime = lifetime;
+  opts.usage = crypto::IssueOptions::Usage::kClient;
+  opts.now = now;
+  return crypto::issue_from_csr(ctx.ca, ctx.ca_key, csr, opts);
+}
+
+Status check_csr(const std::string& csr) {
+  auto info = crypto::inspect_csr(csr);
+  if (!info) return Error::invalid_argument("$.csr: " + info.error().message());
+  return ok();
+}
+
+nlohmann::json overlay_json(const ApiContext& ctx) {
+  return {{"v4", ctx.config.overlay_v4.to_string()}, {"v6", ctx.config.overlay_v6.to_string()}};
+}
+
+}  // namespace
+
+Result<http::Response> handle_enroll(ApiContext& ctx, Call& call) {
+  WARD_ASSIGN_OR_RETURN(EnrollRequest req, parse_enroll(call.body()));
+  WARD_RETURN_IF_ERROR(check_csr(req.csr));
+  WARD_ASSIGN_OR_RETURN(crypto::WgPublicKey wg_key,
+                        crypto::WgPublicKey::from_base64(req.wg_public_key));
+  const std::string wg = wg_key.to_base64();
+  const bool by_key = req.enroll_key.has_value();
+  const std::string method = by_key ? "key" : "login";
+  store::Bytes key_hash;
+  const Error bad_key =
+      Error::unauthenticated("invalid, expired, revoked or used-up enrollment key");
+  if (by_key) {
+    if (!identity::check_token_format(identity::TokenKind::kEnrollmentKey,
+                                      req.enroll_key->reveal())) {
+      audit_alone(ctx, call, "device.enroll", "key:unknown", audit::Outcome::kFailure,
+                  {{"method", method}, {"reason", "malformed enrollment key"}});
+      return bad_key;
+    }
+    key_hash = identity::token_hash(req.enroll_key->reveal());
+  }
+
+  std::optional<http::Response> refusal;
+  nlohmann::json answer;
+  Status s = ctx.store.transaction([&](store::Tx& tx) -> Status {
+    store::Device d;
+    nlohmann::json details = {{"method", method}};
+    if (by_key) {
+      auto key = tx.consume_enrollment_key(key_hash, call.now);
+      if (!key) {
+        if (key.error().code() != ErrorCode::kUnauthenticated) return key.error();
+        refusal = error_response(bad_key);
+        details["reason"] = key.error().message();
+        return audit_in(ctx, tx, call, "device.enroll", "key:unknown", audit::Outcome::kFailure,
+                        details);
+      }
+      d.tags = key->tags;
+      if (d.tags.empty()) d.user_id = key->created_by;
+      if (!d.user_id && d.tags.empty()) {
+        return Error::invalid_argument("this enrollment key has neither tags nor an owner");
+      }
+      d.status = key->preapproved ? store::DeviceStatus::kActive : store::DeviceStatus::kPending;
+      details["key"] = key->id;
+    } else {
+      WARD_ASSIGN_OR_RETURN(LoginCheck check,
+                            check_login(ctx, tx, call, *req.login, "device.enroll.login"));
+      if (!check.user) {
+        refusal = login_refusal(check);
+        return ok();  // commit the recorded failure
+      }
+      d.user_id = check.user->id;
+      WARD_ASSIGN_OR_RETURN(bool approval,
+                            store::bool_setting(tx, store::kRequireDeviceApproval, true));
+      d.status = approval ? store::DeviceStatus::kPending : store::DeviceStatus::kActive;
+      details["user"] = check.user->email;
+    }
+    auto existing = tx.device_by_public_key(wg);
+    if (existing) return Error::already_exists("this WireGuard public key is already enrolled");
+    if (existing.error().code() != ErrorCode::kNotFound) return existing.error();
+
+    WARD_ASSIGN_OR_RETURN(d.name, unique_device_name(tx, device_name_from_hostname(req.hostname)));
+    WARD_ASSIGN_OR_RETURN(d.overlay_v4, allocate(tx, ctx.alloc_v4));
+    WARD_ASSIGN_OR_RETURN(d.overlay_v6, allocate(tx, ctx.alloc_v6));
+    d.wg_public_key = wg;
+    d.hostname = req.hostname;
+    d.os = req.os_name;
+    if (!req.os_version.empty()) d.os += " " + req.os_version;
+    d.endpoints_json = endpoints_json(req.endpoints, call.source, req.listen_port);
+    if (!req.os_kernel.empty())
+      d.posture_json = nlohmann::json{{"node:kernel", req.os_kernel}}.dump();
+    d.last_seen = call.now;
+    WARD_ASSIGN_OR_RETURN(d.id, tx.create_device(d, call.now));
+    WARD_ASSIGN_OR_RETURN(crypto::Certificate cert,
+                          issue_device_cert(ctx, tx, d.id, req.csr, call.now));
+    d.cert_serial = cert.serial_hex();
+    d.cert_not_after = store::to_time(cert.not_after());
+    WARD_RETURN_IF_ERROR(tx.update_device(d));
+    call.device = d;
+    call.target = "device:" + device_public_id(d.id);
+    details["name"] = d.name;
+    details["status"] = std::string(store::device_status_name(d.status));
+    details["addresses"] = device_addresses(d);
+    details["cert_serial"] = d.cert_serial;
+    WARD_RETURN_IF_ERROR(
+        audit_in(ctx, tx, call, "device.enroll", call.target, audit::Outcome::kSuccess, details));
+    answer = {{"device_id", device_public_id(d.id)},
+              {"name", d.name},
+              {"status", std::string(store::device_status_name(d.status))},
+              {"addresses", device_addresses(d)},
+              {"overlay", overlay_json(ctx)},
+              {"certificate", cert.to_pem()},
+              {"ca", ctx.ca.to_pem()},
+              {"cert_not_after", format_time(*d.cert_not_after)}};
+    return ok();
+  });
+  if (!s) {
+    call.device.reset();
+    if (!is_server_error(s.error().code())) {
+      audit_alone(ctx, call, "device.enroll", "host:" + device_name_from_hostname(req.hostname),
+                  audit::Outcome::kFailure,
+                  {{"method", method}, {"error", std::string(error_code_name(s.error().code()))}});
+    }
+    return s.error();
+  }
+  if (refusal) return std::move(*refusal);
+  return json_response(200, answer);
+}
+
+Result<http::Response> handle_renew(ApiContext& ctx, Call& call) {
+  WARD_ASSIGN_OR_RETURN(RenewRequest req, parse_renew(call.body()));
+  WARD_RETURN_IF_ERROR(check_csr(req.csr));
+  call.target = "device:" + device_public_id(call.device->id);
+  nlohmann::json answer;
+  if (Status tx_status = ctx.store.transaction([&](store::Tx& tx) -> Status {
+        WARD_ASSIGN_OR_RETURN(store::Device d, tx.device_by_id(call.device->id));
+        if (d.cert_serial != call.device->cert_serial) {
+          return Error::unauthenticated("client certificate was superseded by a newer one");
+        }
+        if (d.status != store::DeviceStatus::kActive) {
+          return Error::permission_denied("device is " +
+                                          std::string(store::device_status_name(d.status)) +
+                                          "; only active devices may renew");
+        }
+        const std::string old_serial = d.cert_serial;
+        WARD_ASSIGN_OR_RETURN(crypto::Certificate cert,
+                              issue_device_cert(ctx, tx, d.id, req.csr, call.now));
+        d.cert_serial = cert.serial_hex();
+        d.cert_not_after = store::to_time(cert.not_after());
+        d.last_seen = call.now;
+        WARD_RETURN_IF_ERROR(tx.update_device(d));
+        WARD_RETURN_IF_ERROR(
+            audit_in(ctx, tx, call, "device.renew", call.target, audit::Outcome::kSuccess,
+                     {{"old_serial", old_serial}, {"cert_serial", d.cert_serial}}));
+        answer = {{"certificate", cert.to_pem()},
+                  {"cert_not_after", format_time(*d.cert_not_after)}};
+        return ok();
+      });
+      !tx_status)
+    return tx_status.error();
+  return json_response(200, answer);
+}
+
+Result<http::Response> handle_posture(ApiContext& ctx, Call& call) {
+  WARD_ASSIGN_OR_RETURN(PostureRequest req, parse_posture(call.body()));
+  call.target = "device:" + device_public_id(call.device->id);
+  if (Status tx_status = ctx.store.transaction([&](store::Tx& tx) -> Status {
+        WARD_ASSIGN_OR_RETURN(store::Device d, tx.device_by_id(call.device->id));
+        if (d.status == store::DeviceStatus::kRevoked ||
+            d.status == store::DeviceStatus::kExpired) {
+          return Error::permission_denied("device is " +
+                                          std::string(store::device_status_name(d.status)));
+        }
+        d.posture_json = req.facts.dump();
+        d.endpoints_json = endpoints_json(req.endpoints, call.source, req.listen_port);
+        d.last_seen = call.now;
+        WARD_RETURN_IF_ERROR(tx.update_device(d));
+        return audit_in(
+            ctx, tx, call, "device.posture", call.target, audit::Outcome::kSuccess,
+            {{"facts", req.facts.size()}, {"endpoints", nlohmann::json::parse(d.endpoints_json)}});
+      });
+      !tx_status)
+    return tx_status.error();
+  return no_content();
+}
+
+// PLACEHOLDER (issue 4 builds the netmap stream): the route exists, with its mTLS check,
+// so the node API's shape is complete; it answers 501 until the policy engine lands.
+Result<http::Response> handle_stream(ApiContext&, Call&) {
+  nlohmann::json body = {
+      {"error",
+       {{"code", "unavailable"}, {"message", "the netmap stream is not implemented yet"}}}};
+  return json_response(501, body);
+}
+
+}  // namespace ward::controller

@@ -1,0 +1,129 @@
+#include "controller/server/serve.hpp"
+
+#include <csignal>
+#include <memory>
+#include <optional>
+
+#include "common/http/server.hpp"
+#include "common/log/log.hpp"
+#include "common/tls/context.hpp"
+#include "common/tls/listener.hpp"
+#include "common/uv/address.hpp"
+#include "common/uv/loop.hpp"
+#include "common/uv/signal.hpp"
+#include "common/uv/timer.hpp"
+#include "controller/api/api.hpp"
+#include "controller/api/models.hpp"
+#include "controller/server/data_dir.hpp"
+
+namespace ward::controller {
+namespace {
+
+void audit_system(ApiContext& ctx, std::string_view action, nlohmann::json details,
+                  bool checkpoint) {
+  Status s = ctx.store.transaction([&](store::Tx& tx) -> Status {
+    audit::Event e{audit::Actor::system(),   "",
+                   std::string(action),      "controller",
+                   audit::Outcome::kSuccess, std::move(details)};
+    WARD_RETURN_IF_ERROR(ctx.audit.append(tx, e, ctx.now()));
+    if (checkpoint) WARD_RETURN_IF_ERROR(ctx.audit.checkpoint(tx, ctx.now()));
+    return ok();
+  });
+  if (!s) ctx.log->error("could not audit {}: {}", action, s.error().to_string());
+}
+
+}  // namespace
+
+Status run_serve(const ServeOptions& options) {
+  WARD_ASSIGN_OR_RETURN(log::Level level, log::parse_level(options.log_level));
+  WARD_ASSIGN_OR_RETURN(log::Format format, log::parse_format(options.log_format));
+  WARD_RETURN_IF_ERROR(log::init({.level = level, .format = format}));
+  auto lg = log::logger("controller");
+
+  WARD_ASSIGN_OR_RETURN(LoadedController loaded, load_controller(options.data_dir));
+  const std::string listen = options.listen.empty() ? loaded.listen : options.listen;
+  WARD_ASSIGN_OR_RETURN(uv::SocketAddress addr, uv::SocketAddress::parse(listen));
+
+  auto clock = [] { return store::to_time(std::chrono::system_clock::now()); };
+  WARD_ASSIGN_OR_RETURN(std::unique_ptr<ApiContext> ctx,
+                        ApiContext::create(*loaded.store, *loaded.audit, *loaded.ca, *loaded.ca_key,
+                                           loaded.master_key, loaded.config, clock));
+
+  tls::TlsConfig tls_config;
+  tls_config.role = tls::Role::kServer;
+  tls_config.cert_pem = loaded.server_cert_pem;
+  tls_config.key_pem = loaded.server_key_pem;
+  tls_config.ca_pem = loaded.ca->to_pem();
+  // One port for both APIs: a client certificate is asked for but optional, and each
+  // route decides (authz.hpp). A presented certificate that does not chain to the
+  // controller CA fails the handshake.
+  tls_config.client_auth = tls::ClientAuth::kOptional;
+  WARD_ASSIGN_OR_RETURN(std::shared_ptr<tls::TlsContext> tls_ctx,
+                        tls::TlsContext::create(tls_config));
+
+  uv::Loop loop;
+  http::ServerOptions server_options;
+  server_options.limits.max_body_bytes = kMaxBodyBytes;
+  server_options.log_error = [lg](std::string_view m) {
+    log::error(*lg, "http server", {{"problem", m}});
+  };
+  auto server = std::make_unique<http::Server>(loop, server_options);
+  Api api(*ctx);
+  WARD_RETURN_IF_ERROR(api.install(*server));
+
+  auto listener = tls::TlsListener::listen(
+      loop, addr.ip(), addr.port(), tls_ctx,
+      [&server](uv::ByteStreamPtr s) {
+        if (server) server->serve(std::move(s));
+      },
+      [lg](const Error& e, const std::string& peer) {
+        log::info(*lg, "tls handshake refused", {{"peer", peer}, {"reason", e.message()}});
+      });
+  if (!listener) return listener.error().context("listening on " + listen);
+  std::optional<tls::TlsListener> tls_listener(std::move(*listener));
+  const std::uint16_t port = tls_listener->local_port();
+  log::info(*lg, "listening", {{"address", addr.ip()}, {"port", port}});
+  audit_system(*ctx, "controller.start", {{"listen", addr.ip() + ":" + std::to_string(port)}},
+               false);
+
+  // Expired and revoked sessions are deleted after a day (kept that long for forensics).
+  std::optional<uv::Timer> sweeper(std::in_place, loop);
+  sweeper->set_keeps_loop_alive(false);
+  sweeper->start(std::chrono::minutes(1), std::chrono::minutes(30), [&ctx, lg] {
+    Status s = ctx->store.transaction([&](store::Tx& tx) -> Status {
+      return tx.delete_stale_sessions(ctx->now() - std::chrono::hours(24)).ok()
+                 ? ok()
+                 : Status(Error::unavailable("could not delete stale sessions"));
+    });
+    if (!s) log::warn(*lg, "session sweep failed", {{"problem", s.error().message()}});
+  });
+  std::optional<uv::Signal> sigterm(std::in_place, loop);
+  std::optional<uv::Signal> sigint(std::in_place, loop);
+  bool stopping = false;
+  auto stop = [&](int signum) {
+    if (stopping) return;
+    stopping = true;
+    log::info(*lg, "stopping", {{"signal", signum}});
+    tls_listener.reset();  // stop accepting
+    server->close();       // close connections after their queued bytes
+    sigterm->stop();
+    sigint->stop();
+    sweeper->stop();
+  };
+  WARD_RETURN_IF_ERROR(sigterm->start(SIGTERM, stop));
+  WARD_RETURN_IF_ERROR(sigint->start(SIGINT, stop));
+  loop.run();
+  server.reset();
+  sigterm.reset();
+  sigint.reset();
+  sweeper.reset();
+  audit_system(*ctx, "controller.stop", nlohmann::json::object(), true);
+  if (Status s = loop.close(); !s)
+    log::warn(*lg, "loop closed with open handles", {{"problem", s.error().message()}});
+  ctx.reset();
+  loaded.store.reset();  // closes the database cleanly
+  log::info(*lg, "stopped");
+  return ok();
+}
+
+}  // namespace ward::controller
