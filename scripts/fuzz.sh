@@ -13,13 +13,13 @@ jobs=${WARD_TEST_JOBS:-$(nproc)}
 
 CC=clang CXX=clang++ cmake -S . -B build/fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DWARD_FUZZ=ON -DWARD_BUILD_TESTS=OFF >/dev/null
-cmake --build build/fuzz -j "$jobs"
-
-mapfile -t targets < <(find build/fuzz/fuzz -maxdepth 1 -type f -name 'fuzz_*' -perm -u+x | sort)
-if ((${#targets[@]} == 0)); then
-  echo "fuzz.sh: no fuzz targets were built" >&2
+mapfile -t names < <(grep -v '^$' build/fuzz/fuzz_targets.txt | sort)
+if ((${#names[@]} == 0)); then
+  echo "fuzz.sh: no fuzz targets are defined" >&2
   exit 1
 fi
+cmake --build build/fuzz -j "$jobs" --target "${names[@]}"
+targets=("${names[@]/#/build/fuzz/fuzz/}")
 
 mkdir -p build/fuzz/artifacts
 work=$(mktemp -d)

@@ -66,7 +66,7 @@ void Server::serve(uv::ByteStreamPtr conn) {
   if (core_->closing || core_->connections.size() >= core_->options.max_connections) {
     // Refuse politely: drain what the client sends so the close is not a reset.
     conn->start([](std::string_view) {}, [](const Status&) {});
-    Response busy = Response::text(503, "server busy");
+    Response busy = core_->error_response(503);
     busy.headers.set("Connection", "close");
     auto wire = serialize_response(busy);
     if (wire) conn->write(std::move(*wire));

@@ -66,6 +66,11 @@ struct ServerOptions {
   // Receives one line per server-side problem (handler exception, unserializable
   // response). Default: stderr. Never given request bodies or header values.
   std::function<void(std::string_view message)> log_error;
+  // Builds the answers the server itself sends for an error status: 404 and 405 (with
+  // Allow added after), 400/413/414/431/501/505 for malformed input, 408, 500 and 503. An
+  // API uses it to give them its own error shape. Default: text/plain reason phrase.
+  // Called on the loop thread; must not throw.
+  std::function<Response(int status)> error_response;
 };
 
 namespace detail {

@@ -19,6 +19,11 @@ Response status_response(int status) {
 
 }  // namespace
 
+Response ServerCore::error_response(int status) const {
+  if (options.error_response) return options.error_response(status);
+  return status_response(status);
+}
+
 void ServerCore::log(std::string_view message) const {
   if (options.log_error) {
     options.log_error(message);
@@ -164,11 +169,11 @@ void Connection::dispatch(Request request) {
 
   RouteMatch match = core_->router.match(request.method, request.path);
   if (match.kind == RouteMatch::Kind::kNotFound) {
-    send_response(status_response(404), head);
+    send_response(core_->error_response(404), head);
     return;
   }
   if (match.kind == RouteMatch::Kind::kMethodNotAllowed) {
-    Response r = status_response(405);
+    Response r = core_->error_response(405);
     r.headers.set("Allow", match.allow);
     send_response(std::move(r), head);
     return;
@@ -199,7 +204,7 @@ void Connection::dispatch(Request request) {
     }
     return;
   }
-  if (failed) response = status_response(500);
+  if (failed) response = core_->error_response(500);
   send_response(std::move(response), head);
 }
 
@@ -222,7 +227,7 @@ void Connection::send_response(Response response, bool head_only) {
 void Connection::send_error(int status) {
   keep_alive_ = false;
   pending_.clear();
-  send_response(status_response(status), false);
+  send_response(core_->error_response(status), false);
 }
 
 void Connection::write_response(std::string wire) {
@@ -263,7 +268,7 @@ std::shared_ptr<ResponseStream> Connection::start_stream(RequestContext& ctx, in
   if (!head) {
     core_->log("cannot start streaming response: " + head.error().to_string());
     ctx.stream_ = std::make_shared<ResponseStream>(weak_from_this(), false);
-    send_response(status_response(500), ctx.head_only_);
+    send_response(core_->error_response(500), ctx.head_only_);
     return ctx.stream_;
   }
   if (ctx.head_only_) {

@@ -23,6 +23,8 @@ namespace ward::http::detail {
 struct ServerCore {
   ServerCore(uv::Loop& l, ServerOptions o) : loop(l), options(std::move(o)) {}
   void log(std::string_view message) const;
+  // The server's own answer for an error status (options.error_response, or plain text).
+  Response error_response(int status) const;
 
   uv::Loop& loop;
   ServerOptions options;

@@ -88,6 +88,35 @@ TEST_CASE("server: routing, path params, 404 and 405 over loopback", "[unit]") {
   finish(loop);
 }
 
+TEST_CASE("server: error_response shapes the server's own error answers", "[unit]") {
+  uv::Loop loop;
+  {
+    ServerOptions options;
+    std::vector<int> asked;
+    options.error_response = [&asked](int status) {
+      asked.push_back(status);
+      return Response::json(status, "{\"error\":" + std::to_string(status) + "}");
+    };
+    ServerFixture fx(loop, std::move(options));
+    add_echo_routes(*fx.server);
+    Client client(loop, fx.connector(loop));
+    std::vector<Result<Response>> got;
+    auto collect = [&](Result<Response> r) { got.push_back(std::move(r)); };
+    client.send(make_request("GET", "/v1/nope"), collect);
+    client.send(make_request("DELETE", "/v1/echo"), collect);
+    REQUIRE(run_until(loop, [&] { return got.size() == 2; }));
+    REQUIRE(got[0].ok());
+    CHECK(got[0]->status == 404);
+    CHECK(got[0]->body == "{\"error\":404}");
+    REQUIRE(got[1].ok());
+    CHECK(got[1]->status == 405);
+    CHECK(got[1]->body == "{\"error\":405}");
+    CHECK(got[1]->headers.get("Allow") == std::optional<std::string_view>("POST"));
+    CHECK(asked == std::vector<int>{404, 405});
+  }
+  finish(loop);
+}
+
 TEST_CASE("server: keep-alive reuses one connection, Connection: close ends it", "[unit]") {
   uv::Loop loop;
   {

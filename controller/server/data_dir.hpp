@@ -4,6 +4,8 @@
 // Layout (all created by `ward-controller init`, directory 0700, files 0600):
 //   DIR/master.key   32 random bytes; seals the CA, server and audit keys and TOTP seeds
 //   DIR/ward.db      the SQLite database (WAL): everything else, including the sealed keys
+//   DIR/ca.pem       the controller CA's certificate (public, 0644), for admins and nodes
+//                    to pin; written by init and never read back by serve
 // ward.db is the commit point of init: a directory without it holds no controller (an
 // interrupted init), and init may start over there.
 #pragma once
@@ -25,6 +27,7 @@ namespace ward::controller {
 
 inline constexpr std::string_view kMasterKeyFile = "master.key";
 inline constexpr std::string_view kDatabaseFile = "ward.db";
+inline constexpr std::string_view kCaCertFile = "ca.pem";
 inline constexpr std::string_view kStagingDir = ".init";
 inline constexpr std::size_t kMasterKeySize = 32;
 

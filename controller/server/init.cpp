@@ -30,9 +30,12 @@ constexpr std::chrono::seconds kCaLifetime{10LL * 365 * 24 * 3600};
 constexpr std::chrono::seconds kServerCertLifetime{2LL * 365 * 24 * 3600};
 
 // What an interrupted init may leave behind (never alongside ward.db).
-const std::set<std::string> kLeftovers = {std::string(kStagingDir), std::string(kMasterKeyFile),
-                                          std::string(kMasterKeyFile) + ".tmp", "ward.db-wal",
-                                          "ward.db-shm"};
+const std::set<std::string> kLeftovers = {std::string(kStagingDir),
+                                          std::string(kMasterKeyFile),
+                                          std::string(kMasterKeyFile) + ".tmp",
+                                          "ward.db-wal",
+                                          "ward.db-shm",
+                                          std::string(kCaCertFile)};
 
 Status check_target_dir(const std::string& dir) {
   std::error_code ec;
@@ -236,6 +239,10 @@ Status run_init(const InitOptions& options, std::ostream& out) {
       return tx_status.error();
   }  // the store closes here: the WAL is checkpointed into ward.db
   WARD_RETURN_IF_ERROR(fsync_path(join_path(staging, kDatabaseFile)));
+  // The CA certificate is public: administrators copy it to pin it in wardctl (--ca) and
+  // ward-node (--ca-file). The database's copy stays the one serve uses.
+  WARD_RETURN_IF_ERROR(write_file_atomic(join_path(staging, kCaCertFile), ca.to_pem(), 0644));
+  WARD_RETURN_IF_ERROR(rename_into(staging, dir, kCaCertFile));
   WARD_RETURN_IF_ERROR(rename_into(staging, dir, kMasterKeyFile));
   WARD_RETURN_IF_ERROR(rename_into(staging, dir, "ward.db-wal"));
   WARD_RETURN_IF_ERROR(rename_into(staging, dir, "ward.db-shm"));
@@ -246,6 +253,8 @@ Status run_init(const InitOptions& options, std::ostream& out) {
   out << "Ward controller initialised in " << dir << "\n"
       << "  listen:  " << options.listen << "\n"
       << "  overlay: " << v4.to_string() << ", " << v6.to_string() << "\n"
+      << "  CA certificate: " << join_path(dir, kCaCertFile)
+      << " (copy it to admin workstations and nodes; it is public)\n"
       << "  CA fingerprint (SHA-256): " << ca.fingerprint_sha256_hex() << "\n\n"
       << "One-time bootstrap token (shown only now; it creates the first owner):\n"
       << bootstrap.reveal() << "\n";

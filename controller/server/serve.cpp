@@ -1,5 +1,6 @@
 #include "controller/server/serve.hpp"
 
+#include <cctype>
 #include <csignal>
 #include <memory>
 #include <optional>
@@ -13,6 +14,7 @@
 #include "common/uv/signal.hpp"
 #include "common/uv/timer.hpp"
 #include "controller/api/api.hpp"
+#include "controller/api/errors.hpp"
 #include "controller/api/models.hpp"
 #include "controller/server/data_dir.hpp"
 
@@ -66,6 +68,18 @@ Status run_serve(const ServeOptions& options) {
   server_options.limits.max_body_bytes = kMaxBodyBytes;
   server_options.log_error = [lg](std::string_view m) {
     log::error(*lg, "http server", {{"problem", m}});
+  };
+  // Answers the HTTP layer gives by itself (unknown path, wrong method, malformed or
+  // oversized request, timeout, overload) keep the API's JSON error shape too.
+  server_options.error_response = [](int status) {
+    std::string what(http::reason_phrase(status));
+    for (char& c : what)
+      c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    ErrorCode code = ErrorCode::kInvalidArgument;
+    if (status == 404) code = ErrorCode::kNotFound;
+    if (status == 408 || status == 503) code = ErrorCode::kUnavailable;
+    if (status >= 500 && status != 503) code = ErrorCode::kInternal;
+    return error_response(Error(code, what), status);
   };
   auto server = std::make_unique<http::Server>(loop, server_options);
   Api api(*ctx);

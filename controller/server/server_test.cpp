@@ -111,6 +111,13 @@ TEST_CASE("controller: bootstrap and MFA login and their refusals", "[integratio
                                             {"display_name", "X"},
                                             {"password", "some-long-password"}});
     CHECK(wrong.status == 401);
+    // Errors the HTTP layer answers by itself keep the API's JSON error shape.
+    auto unknown = client.get("/v1/admin/no-such-thing");
+    CHECK(unknown.status == 404);
+    CHECK(unknown.json["error"]["code"] == "not_found");
+    auto method = client.call("DELETE", "/v1/admin/login");
+    CHECK(method.status == 405);
+    CHECK(method.json["error"]["code"] == "invalid_argument");
   }
   bootstrap(s);
   ApiClient client(*s.c);
@@ -415,6 +422,7 @@ TEST_CASE("init: file modes and refusal to overwrite and recovery from an interr
   std::filesystem::create_directories(dir + "/.init");
   { std::ofstream(dir + "/.init/ward.db") << "half-written"; }
   { std::ofstream(dir + "/master.key") << "stale"; }
+  { std::ofstream(dir + "/ca.pem") << "stale"; }
   REQUIRE(std::system(init.c_str()) == 0);
   struct stat st {};
   REQUIRE(::stat(dir.c_str(), &st) == 0);
@@ -425,7 +433,15 @@ TEST_CASE("init: file modes and refusal to overwrite and recovery from an interr
   REQUIRE(::stat((dir + "/ward.db").c_str(), &st) == 0);
   CHECK((st.st_mode & 0777) == 0600);
   CHECK_FALSE(std::filesystem::exists(dir + "/.init"));
+  // The CA certificate is published for admins and nodes to pin; it is the database's.
+  REQUIRE(::stat((dir + "/ca.pem").c_str(), &st) == 0);
+  CHECK((st.st_mode & 0777) == 0644);
+  const std::string ca_file = slurp(dir + "/ca.pem");
+  CHECK(ca_file.rfind("-----BEGIN CERTIFICATE-----", 0) == 0);
+  CHECK(ca_file.find("PRIVATE") == std::string::npos);
+  CHECK(slurp(dir + "/ward.db").find(ca_file.substr(30, 60)) != std::string::npos);
   const std::string out = slurp(root + "/out.txt");
+  CHECK(out.find(dir + "/ca.pem") != std::string::npos);
   CHECK(out.find("wbt_") != std::string::npos);
   // The token is on stdout only, and stored only as a hash.
   const std::string token = out.substr(out.find("wbt_"), 47);
