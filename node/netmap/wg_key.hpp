@@ -18,9 +18,6 @@ namespace ward::node {
 inline constexpr std::size_t kWgKeyLen = crypto::kWgKeySize;
 using WgKey = crypto::WgPublicKey;
 
-// Lower-case hex of arbitrary bytes (used for private keys in the UAPI; the result then
-// holds secret material: callers put it into a SecretString and never log it).
-std::string hex_encode(std::span<const std::uint8_t> bytes);
 // Exactly 2*expected_len hex digits into a SecretBytes; the error never echoes the input
 // (it may be a private key).
 Result<SecretBytes> secret_from_hex(std::string_view text, std::size_t expected_len);

@@ -2,6 +2,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "common/crypto/encoding.hpp"
 #include "node/netmap/netmap.hpp"
 
 using namespace ward::node;
@@ -54,7 +55,7 @@ TEST_CASE("secret hex/base64 decoding never echoes input", "[unit]") {
   auto b = secret_from_base64(kB64, 32);
   REQUIRE(b);
   CHECK(b->data()[5] == 5);
-  CHECK(hex_encode(b->span()) == kHexKey);
+  CHECK(ward::crypto::hex_encode(b->span()) == kHexKey);
 }
 
 TEST_CASE("Endpoint parse and print", "[unit]") {

@@ -6,6 +6,8 @@
 #include <string>
 #include <unordered_set>
 
+#include "common/crypto/encoding.hpp"
+
 namespace ward::node::uapi {
 namespace {
 
@@ -34,7 +36,7 @@ SecretString encode_set_request(const WgChange& c) {
   out.reserve(64 + c.peers.size() * 200);
   out += "set=1\n";
   if (c.private_key) {
-    std::string hex = hex_encode(c.private_key->span());
+    std::string hex = crypto::hex_encode(c.private_key->span());
     append(out, "private_key", hex);
     secure_wipe(hex.data(), hex.size());
   }
@@ -48,7 +50,7 @@ SecretString encode_set_request(const WgChange& c) {
     }
     if (p.update_only) append(out, "update_only", "true");
     if (p.preshared_key) {
-      std::string hex = hex_encode(p.preshared_key->span());
+      std::string hex = crypto::hex_encode(p.preshared_key->span());
       append(out, "preshared_key", hex);
       secure_wipe(hex.data(), hex.size());
     }
