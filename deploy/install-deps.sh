@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs, from Debian 12's archive only, every package Ward needs to build and test.
 # Idempotent: when everything is present it changes nothing and touches no network.
-# Usage: deploy/install-deps.sh [--with-vm]   (--with-vm adds what the kernel-backend VM test needs)
+# Usage: deploy/install-deps.sh [--with-vm]
+#   --with-vm adds qemu, busybox-static, Debian's kernel image, cpio and kmod for the
+#   kernel-backend VM test (tests/vm, ctest -L vm); scripts/test.sh always passes it.
 set -euo pipefail
 
 packages=(

@@ -6,13 +6,14 @@
 #   3. unit tests in both builds, in parallel
 #   4. every fuzz target (clang, libFuzzer) for WARD_FUZZ_SECONDS each (default 20)
 #   5. integration tests (network namespaces, real traffic) in the release build: root only
+#   6. the kernel-backend VM test (qemu + Debian's kernel, ctest -L vm): root only
 #
 # Environment: WARD_TEST_JOBS (default: nproc), WARD_SKIP_ASAN=1 to skip the sanitizer
 # build for a quick local loop (CI never sets it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-deploy/install-deps.sh
+deploy/install-deps.sh --with-vm
 
 jobs=${WARD_TEST_JOBS:-$(nproc)}
 configure_and_build() {
@@ -47,6 +48,8 @@ if [[ $(id -u) -eq 0 ]]; then
   else
     ctest --test-dir build/release -L integration --output-on-failure
   fi
+  step "VM test: kernel WireGuard backend under qemu (Debian's kernel, TCG)"
+  ctest --test-dir build/release -L vm --output-on-failure
 elif [[ "${CI:-}" == true ]]; then
   echo "test.sh: CI must run as root: the integration tests create network namespaces" >&2
   exit 1

@@ -7,6 +7,7 @@
 #include "common/uv/address.hpp"
 #include "controller/api/errors.hpp"
 #include "controller/api/handlers.hpp"
+#include "controller/api/netmap_hub.hpp"
 #include "controller/api/views.hpp"
 #include "controller/identity/tokens.hpp"
 
@@ -73,6 +74,22 @@ Handler handler_for(RouteId id) {
       return &handle_audit_verify;
     case RouteId::kAuditExport:
       return &handle_audit_export;
+    case RouteId::kPolicyCheck:
+      return &handle_policy_check;
+    case RouteId::kPolicySet:
+      return &handle_policy_set;
+    case RouteId::kPolicyGet:
+      return &handle_policy_get;
+    case RouteId::kPolicyHistory:
+      return &handle_policy_history;
+    case RouteId::kPolicyRollback:
+      return &handle_policy_rollback;
+    case RouteId::kPolicyTest:
+      return &handle_policy_test;
+    case RouteId::kNetmap:
+      return &handle_netmap;
+    case RouteId::kInventory:
+      return &handle_inventory;
   }
   return nullptr;
 }
@@ -141,9 +158,19 @@ Status authenticate_session(ApiContext& ctx, Call& call) {
   });
 }
 
+// Tells the netmap hub what a successful handler committed (users first: a device's
+// owner must be known before the device).
+void report_changes(ApiContext& ctx, const Call& call) {
+  if (ctx.netmaps == nullptr) return;
+  for (std::int64_t id : call.changed_users)
+    ctx.netmaps->user_changed(id, ctx.now());
+  for (std::int64_t id : call.changed_devices)
+    ctx.netmaps->device_changed(id, call.change_reason, ctx.now());
+}
+
 http::Response run(ApiContext& ctx, const RouteSpec& spec, Handler handler,
                    http::RequestContext& hctx) {
-  Call call{hctx, spec, source_ip(hctx.peer_address()), ctx.now(), {}, {}, {}};
+  Call call{hctx, spec, source_ip(hctx.peer_address()), ctx.now(), {}, {}, {}, {}, {}, {}};
   const std::string path = hctx.request().path;
   if (spec.credential == Credential::kDevice) {
     if (Status s = authenticate_device(ctx, call); !s) {
@@ -178,7 +205,10 @@ http::Response run(ApiContext& ctx, const RouteSpec& spec, Handler handler,
   } catch (const std::exception& e) {
     r = Error::internal(std::string("handler threw: ") + e.what());
   }
-  if (r) return std::move(r).value();
+  if (r) {
+    report_changes(ctx, call);
+    return std::move(r).value();
+  }
   const Error& err = r.error();
   if (is_server_error(err.code())) {
     ctx.log->error("{} {} failed: {}", spec.method, spec.pattern, err.to_string());

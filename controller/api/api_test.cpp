@@ -43,7 +43,7 @@ TEST_CASE("route table: every route is unique and routable and has a handler", "
     }
     if (spec.credential != Credential::kSession) CHECK(spec.roles == 0u);
   }
-  CHECK(ids.size() == static_cast<std::size_t>(RouteId::kAuditExport) + 1);
+  CHECK(ids.size() == static_cast<std::size_t>(RouteId::kInventory) + 1);
 }
 
 TEST_CASE("route table: the role matrix of docs/admin-api.md", "[unit]") {

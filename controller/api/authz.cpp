@@ -71,6 +71,23 @@ constexpr std::array kRoutes = {
               "audit.verify", false},
     RouteSpec{RouteId::kAuditExport, "GET", "/v1/admin/audit/export", C::kSession, kAuditReaders,
               "audit.export", false},
+
+    RouteSpec{RouteId::kPolicyCheck, "POST", "/v1/admin/policy/check", C::kSession, kAuditReaders,
+              "policy.check", false},
+    RouteSpec{RouteId::kPolicySet, "PUT", "/v1/admin/policy", C::kSession, kManagers, "policy.set",
+              true},
+    RouteSpec{RouteId::kPolicyGet, "GET", "/v1/admin/policy", C::kSession, kAuditReaders,
+              "policy.show", false},
+    RouteSpec{RouteId::kPolicyHistory, "GET", "/v1/admin/policy/history", C::kSession,
+              kAuditReaders, "policy.history", false},
+    RouteSpec{RouteId::kPolicyRollback, "POST", "/v1/admin/policy/rollback", C::kSession, kManagers,
+              "policy.rollback", true},
+    RouteSpec{RouteId::kPolicyTest, "POST", "/v1/admin/policy/test", C::kSession, kAuditReaders,
+              "policy.test", false},
+    RouteSpec{RouteId::kNetmap, "GET", "/v1/admin/netmap/{device}", C::kSession, kReaders,
+              "netmap.show", false},
+    RouteSpec{RouteId::kInventory, "GET", "/v1/admin/inventory", C::kSession, kAuditReaders,
+              "inventory.export", false},
 };
 
 }  // namespace

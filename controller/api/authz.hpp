@@ -51,6 +51,14 @@ enum class RouteId {
   kAuditList,
   kAuditVerify,
   kAuditExport,
+  kPolicyCheck,
+  kPolicySet,
+  kPolicyGet,
+  kPolicyHistory,
+  kPolicyRollback,
+  kPolicyTest,
+  kNetmap,
+  kInventory,
 };
 
 // What a route needs before its handler runs.

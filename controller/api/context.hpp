@@ -31,6 +31,8 @@
 
 namespace ward::controller {
 
+class NetmapHub;
+
 // Setting names (store settings table). Sealed values are base64 of crypto::seal()
 // under the master key with the associated data next to them.
 namespace setting {
@@ -44,6 +46,8 @@ inline constexpr std::string_view kServerKeySealed = "server_key_sealed";  // "w
 inline constexpr std::string_view kAuditKeySealed = "audit_key_sealed";    // "ward:audit-key"
 // Hex SHA-256 of the bootstrap token; "used" once the first owner exists.
 inline constexpr std::string_view kBootstrapTokenHash = "bootstrap_token_hash";
+// The largest netmap stream serial issued (decimal), so serials never go down.
+inline constexpr std::string_view kStreamHighWater = "stream_serial_high_water";
 }  // namespace setting
 
 inline constexpr std::string_view kCaKeyAad = "ward:ca-key";
@@ -90,6 +94,9 @@ class ApiContext {
   net::AddressAllocator alloc_v4;
   net::AddressAllocator alloc_v6;
   std::shared_ptr<spdlog::logger> log;
+  // The live policy and netmap streams; set by `serve` (null in handler unit tests, where
+  // the policy and stream endpoints answer 503).
+  NetmapHub* netmaps = nullptr;
 
   store::Time now() const { return clock(); }
 

@@ -42,6 +42,7 @@ Result<http::Response> modify_device(ApiContext& ctx, Call& call, Change change)
         nlohmann::json details = nlohmann::json::object();
         WARD_RETURN_IF_ERROR(change(d, details));
         WARD_RETURN_IF_ERROR(tx.update_device(d));
+        call.changed_devices = {d.id};
         WARD_ASSIGN_OR_RETURN(store::Device after, tx.device_by_id(d.id));
         WARD_RETURN_IF_ERROR(audit_in(ctx, tx, call, call.spec.action, call.target,
                                       audit::Outcome::kSuccess, details));
@@ -115,6 +116,8 @@ Result<http::Response> handle_device_transition(ApiContext& ctx, Call& call) {
     details["to"] = std::string(store::device_status_name(to));
     if (!reason.empty()) details["reason"] = reason;
     d.status = to;
+    call.change_reason = "device " + std::string(store::device_status_name(to)) + " by " +
+                         call.user->user.email + (reason.empty() ? "" : ": " + reason);
     return ok();
   });
 }

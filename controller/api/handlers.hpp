@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -31,6 +32,11 @@ struct Call {
   std::optional<Principal> user;        // kSession routes
   std::optional<store::Device> device;  // kDevice routes
   std::string target;                   // set by handlers: what a change is about
+  // Set by handlers that committed a change policy depends on; the dispatcher reports
+  // them to the NetmapHub once the handler succeeded (never for a rolled-back change).
+  std::vector<std::int64_t> changed_devices;
+  std::vector<std::int64_t> changed_users;
+  std::string change_reason;  // for revoke/quarantine/expire: what the node is told
 
   std::string body() const { return http.request().body; }
   std::string param(std::string_view name) const {
@@ -111,6 +117,15 @@ Result<http::Response> handle_device_get(ApiContext&, Call&);
 Result<http::Response> handle_device_transition(ApiContext&, Call&);
 Result<http::Response> handle_device_rename(ApiContext&, Call&);
 Result<http::Response> handle_device_tags(ApiContext&, Call&);
+// policy_handlers.cpp
+Result<http::Response> handle_policy_check(ApiContext&, Call&);
+Result<http::Response> handle_policy_set(ApiContext&, Call&);
+Result<http::Response> handle_policy_get(ApiContext&, Call&);
+Result<http::Response> handle_policy_history(ApiContext&, Call&);
+Result<http::Response> handle_policy_rollback(ApiContext&, Call&);
+Result<http::Response> handle_policy_test(ApiContext&, Call&);
+Result<http::Response> handle_netmap(ApiContext&, Call&);
+Result<http::Response> handle_inventory(ApiContext&, Call&);
 // audit_handlers.cpp
 Result<http::Response> handle_audit_list(ApiContext&, Call&);
 Result<http::Response> handle_audit_verify(ApiContext&, Call&);

@@ -6,6 +6,7 @@
 #include "common/json/parse.hpp"
 #include "common/json/reader.hpp"
 #include "common/uv/address.hpp"
+#include "controller/review/review.hpp"
 
 namespace ward::controller {
 namespace {
@@ -331,6 +332,56 @@ Result<std::vector<std::string>> parse_tags_request(std::string_view body) {
   auto tags = read_string_list(r, "tags", kMaxTags, true, &check_tag);
   WARD_RETURN_IF_ERROR(r.finish());
   return tags;
+}
+
+Result<std::string> parse_policy_text(std::string_view body) {
+  WARD_ASSIGN_OR_RETURN(nlohmann::json doc,
+                        json::parse(body, {.max_bytes = kMaxPolicyBodyBytes, .max_depth = 4}));
+  json::ObjectReader r(doc);
+  std::string text = r.required_string("text", 4 * 1024 * 1024);
+  if (r.errors().empty() && text.find_first_not_of(" \t\r\n") == std::string::npos) {
+    r.fail("text", "expected the policy file's text, got an empty string");
+  }
+  WARD_RETURN_IF_ERROR(r.finish());
+  return text;
+}
+
+Result<std::int64_t> parse_policy_version(std::string_view body) {
+  WARD_ASSIGN_OR_RETURN(nlohmann::json doc, parse_body(body));
+  json::ObjectReader r(doc);
+  auto version = r.required_int<std::int64_t>("version", 1, INT64_MAX);
+  WARD_RETURN_IF_ERROR(r.finish());
+  return version;
+}
+
+Result<PolicyTestRequest> parse_policy_test(std::string_view body) {
+  WARD_ASSIGN_OR_RETURN(nlohmann::json doc, parse_body(body));
+  json::ObjectReader r(doc);
+  PolicyTestRequest out;
+  out.src = r.required_string("src", 512);
+  out.dst = r.required_string("dst", 512);
+  out.port = r.optional_int<std::uint16_t>("port", 0, 65535).value_or(0);
+  if (doc.is_object() && doc.contains("proto") && doc["proto"].is_number_integer()) {
+    auto n = r.required_int<int>("proto", 0, 255);
+    out.proto = n;
+  } else if (auto proto = r.optional_string("proto", 16)) {
+    auto n = review::parse_proto(*proto);
+    if (!n) {
+      r.fail("proto", "expected tcp, udp, icmp or a number 0..255, got " + quote(*proto));
+    } else {
+      out.proto = *n;
+    }
+  }
+  if (r.errors().empty()) {
+    if (out.src.empty()) r.fail("src", "must not be empty");
+    if (out.dst.empty()) r.fail("dst", "must not be empty");
+    const bool port_proto = out.proto == 6 || out.proto == 17 || out.proto == 132;
+    if (port_proto && out.port == 0) {
+      r.fail("port", "expected a port 1..65535 for tcp, udp and sctp");
+    }
+  }
+  WARD_RETURN_IF_ERROR(r.finish());
+  return out;
 }
 
 }  // namespace ward::controller

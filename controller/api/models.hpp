@@ -22,8 +22,12 @@
 
 namespace ward::controller {
 
-// Bodies larger than this are refused before parsing.
+// Bodies larger than this are refused before parsing; policy texts may be larger.
 inline constexpr std::size_t kMaxBodyBytes = 64 * 1024;
+// A policy body ({"text": ...}); the policy parser's own limit is 4 MiB of text.
+inline constexpr std::size_t kMaxPolicyBodyBytes = 5 * 1024 * 1024;
+// What the HTTP server reads at most (the largest body of any route).
+inline constexpr std::size_t kMaxServerBodyBytes = kMaxPolicyBodyBytes;
 inline constexpr std::size_t kMaxTags = 32;
 inline constexpr std::size_t kMaxGroups = 32;
 inline constexpr std::size_t kMaxEndpoints = 16;
@@ -94,6 +98,19 @@ Result<CreateKeyRequest> parse_create_key(std::string_view body);
 Result<std::string> parse_reason(std::string_view body);
 Result<std::string> parse_rename(std::string_view body);
 Result<std::vector<std::string>> parse_tags_request(std::string_view body);
+
+// Policy endpoints (docs/admin-api.md, "Policy").
+// {"text": "..."}: the policy text (HuJSON), at most 4 MiB, non-empty.
+Result<std::string> parse_policy_text(std::string_view body);
+// {"version": N}, N >= 1.
+Result<std::int64_t> parse_policy_version(std::string_view body);
+struct PolicyTestRequest {
+  std::string src;  // any policy alias or a device name
+  std::string dst;  // the same, without the port
+  std::uint16_t port = 0;
+  int proto = 6;  // "tcp", "udp", "icmp", or a number (string or JSON number) 0..255
+};
+Result<PolicyTestRequest> parse_policy_test(std::string_view body);
 
 // Value checks shared by the parsers and handlers (each names `what` in its error).
 Status check_email(std::string_view email, std::string_view what);

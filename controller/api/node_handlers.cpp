@@ -1,13 +1,16 @@
 // The node API (docs/protocol.md): enrollment, certificate renewal, posture reports.
 #include <algorithm>
+#include <charconv>
 #include <string>
 #include <vector>
 
 #include "common/crypto/wg_key.hpp"
 #include "common/crypto/x509.hpp"
+#include "common/log/log.hpp"
 #include "common/uv/address.hpp"
 #include "controller/api/errors.hpp"
 #include "controller/api/handlers.hpp"
+#include "controller/api/netmap_hub.hpp"
 #include "controller/api/views.hpp"
 #include "controller/identity/tokens.hpp"
 #include "controller/store/settings.hpp"
@@ -163,6 +166,7 @@ Result<http::Response> handle_enroll(ApiContext& ctx, Call& call) {
     d.cert_not_after = store::to_time(cert.not_after());
     WARD_RETURN_IF_ERROR(tx.update_device(d));
     call.device = d;
+    call.changed_devices = {d.id};
     call.target = "device:" + device_public_id(d.id);
     details["name"] = d.name;
     details["status"] = std::string(store::device_status_name(d.status));
@@ -241,6 +245,7 @@ Result<http::Response> handle_posture(ApiContext& ctx, Call& call) {
         d.endpoints_json = endpoints_json(req.endpoints, call.source, req.listen_port);
         d.last_seen = call.now;
         WARD_RETURN_IF_ERROR(tx.update_device(d));
+        call.changed_devices = {d.id};
         return audit_in(
             ctx, tx, call, "device.posture", call.target, audit::Outcome::kSuccess,
             {{"facts", req.facts.size()}, {"endpoints", nlohmann::json::parse(d.endpoints_json)}});
@@ -250,13 +255,64 @@ Result<http::Response> handle_posture(ApiContext& ctx, Call& call) {
   return no_content();
 }
 
-// PLACEHOLDER (issue 4 builds the netmap stream): the route exists, with its mTLS check,
-// so the node API's shape is complete; it answers 501 until the policy engine lands.
-Result<http::Response> handle_stream(ApiContext&, Call&) {
-  nlohmann::json body = {
-      {"error",
-       {{"code", "unavailable"}, {"message", "the netmap stream is not implemented yet"}}}};
-  return json_response(501, body);
+namespace {
+
+// One device's stream as the publisher sees it.
+class StreamSink final : public publish::Sink {
+ public:
+  explicit StreamSink(std::shared_ptr<http::ResponseStream> stream) : stream_(std::move(stream)) {}
+  bool send(std::string line) override { return stream_->send(std::move(line)); }
+  void close() override { stream_->close(); }
+
+ private:
+  std::shared_ptr<http::ResponseStream> stream_;
+};
+
+Result<std::optional<std::uint64_t>> stream_serial(const Call& call) {
+  auto text = call.http.request().query_param("serial");
+  if (!text) return std::optional<std::uint64_t>();
+  std::uint64_t n = 0;
+  const char* end = text->data() + text->size();
+  auto [ptr, ec] = std::from_chars(text->data(), end, n);
+  if (text->empty() || ec != std::errc() || ptr != end || n < 1 || n > publish::kMaxSerial) {
+    return Error::invalid_argument("query parameter serial: expected an integer 1.." +
+                                   std::to_string(publish::kMaxSerial) + ", got " + quote(*text));
+  }
+  return std::optional<std::uint64_t>(n);
+}
+
+}  // namespace
+
+// The device's netmap stream (docs/protocol.md, "The stream"): newline-delimited JSON,
+// first the full map (or what the node missed since ?serial=N), then a message whenever
+// the map changes, keepalives in between; a terminal message then the end for a revoked,
+// quarantined or expired device.
+Result<http::Response> handle_stream(ApiContext& ctx, Call& call) {
+  if (ctx.netmaps == nullptr) return Error::unavailable("the netmap service is not running");
+  WARD_ASSIGN_OR_RETURN(std::optional<std::uint64_t> serial, stream_serial(call));
+  const std::string id = device_public_id(call.device->id);
+  // Changes reported within the coalescing window are applied first, so the first
+  // message is never older than what the store says.
+  ctx.netmaps->flush(ctx.now());
+  if (ctx.netmaps->compiler().device(id) == nullptr) {
+    return Error::unavailable("this device is not in the policy inventory; see the controller log");
+  }
+  auto stream = call.http.start_stream(
+      200, {{"Content-Type", "application/x-ndjson"}, {"Cache-Control", "no-store"}});
+  auto sub = ctx.netmaps->subscribe(id, serial, std::make_shared<StreamSink>(stream), ctx.now());
+  if (!sub) {
+    ctx.log->error("stream for {} could not start: {}", id, sub.error().to_string());
+    stream->close();
+    return http::Response{};
+  }
+  if (*sub != publish::kClosedSubscription) {
+    NetmapHub* hub = ctx.netmaps;
+    const publish::SubscriptionId sid = *sub;
+    stream->set_on_closed([hub, sid](const Status&) { hub->unsubscribe(sid); });
+  }
+  log::info(*ctx.log, "stream opened",
+            {{"device", id}, {"serial", serial ? std::to_string(*serial) : std::string("none")}});
+  return http::Response{};
 }
 
 }  // namespace ward::controller

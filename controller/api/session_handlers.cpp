@@ -47,6 +47,7 @@ Result<http::Response> handle_bootstrap(ApiContext& ctx, Call& call) {
         user.role = store::Role::kOwner;
         user.password_hash = password_hash;
         WARD_ASSIGN_OR_RETURN(user.id, tx.create_user(user, call.now));
+        call.changed_users = {user.id};
         WARD_ASSIGN_OR_RETURN(NewTotp totp, new_totp(ctx, user.id, user.email));
         user.totp_secret_sealed = totp.sealed;
         WARD_RETURN_IF_ERROR(tx.update_user(user));

@@ -51,6 +51,7 @@ Result<http::Response> modify_user(ApiContext& ctx, Call& call, nlohmann::json d
         WARD_RETURN_IF_ERROR(may_modify(call, user));
         WARD_RETURN_IF_ERROR(change(tx, user, details));
         WARD_RETURN_IF_ERROR(tx.update_user(user));
+        call.changed_users = {user.id};
         WARD_ASSIGN_OR_RETURN(store::User after, tx.user_by_id(user.id));
         WARD_RETURN_IF_ERROR(audit_in(ctx, tx, call, call.spec.action, call.target,
                                       audit::Outcome::kSuccess, details));
@@ -114,6 +115,7 @@ Result<http::Response> handle_users_create(ApiContext& ctx, Call& call) {
         user.groups = req.groups;
         user.password_hash = password_hash;
         WARD_ASSIGN_OR_RETURN(user.id, tx.create_user(user, call.now));
+        call.changed_users = {user.id};
         WARD_ASSIGN_OR_RETURN(NewTotp totp, new_totp(ctx, user.id, user.email));
         user.totp_secret_sealed = totp.sealed;
         WARD_RETURN_IF_ERROR(tx.update_user(user));

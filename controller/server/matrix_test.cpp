@@ -43,6 +43,11 @@ const std::array<int, 6> kAll{200, 200, 200, 200, 401, 401};
 const std::array<int, 6> kManage{200, 200, 403, 403, 401, 401};
 const std::array<int, 6> kAudit{200, 200, 200, 403, 401, 401};
 
+constexpr const char* kPolicy = R"({
+  "tagOwners": {"tag:srv": ["owner@h.org"]},
+  "acls": [{"action": "accept", "src": ["tag:srv"], "dst": ["tag:srv:443"]}],
+})";
+
 }  // namespace
 
 TEST_CASE("controller: authorization matrix of the admin API", "[integration]") {
@@ -232,6 +237,17 @@ TEST_CASE("controller: authorization matrix of the admin API", "[integration]") 
        fixed(usr + "target@h.org/role"),
        same({{"role", "owner"}}),
        {200, 403, 403, 403, 401, 401}},
+      {"PUT", fixed("/v1/admin/policy"), same({{"text", kPolicy}}), kManage},
+      {"POST", fixed("/v1/admin/policy/check"), same({{"text", kPolicy}}), kAudit},
+      {"GET", fixed("/v1/admin/policy"), no_body(), kAudit},
+      {"GET", fixed("/v1/admin/policy/history"), no_body(), kAudit},
+      {"POST", fixed("/v1/admin/policy/rollback"), same({{"version", 1}}), kManage},
+      {"POST", fixed("/v1/admin/policy/test"),
+       same({{"src", "tag:srv"}, {"dst", "tag:srv"}, {"port", 443}}), kAudit},
+      {"GET", fixed("/v1/admin/netmap/" + srv), no_body(), {200, 200, 200, 403, 401, 401}},
+      {"GET", fixed("/v1/admin/netmap/" + member_device), no_body(), kAll},
+      {"GET", fixed("/v1/admin/netmap/dev_999999"), no_body(), {404, 404, 404, 403, 401, 401}},
+      {"GET", fixed("/v1/admin/inventory"), no_body(), kAudit},
       {"POST", fixed("/v1/admin/logout"), no_body(), {204, 204, 204, 204, 401, 401}},
   };
 
@@ -242,7 +258,7 @@ TEST_CASE("controller: authorization matrix of the admin API", "[integration]") 
                                               : std::make_unique<ApiClient>(*c);
       if (caller < 4) client->token = tokens[caller];
       const std::string path = row.path(caller);
-      const std::string body = row.method == "POST" ? row.body(caller).dump() : "";
+      const std::string body = row.method != "GET" ? row.body(caller).dump() : "";
       auto r = client->call(row.method, path, body);
       INFO(row.method << " " << path << " as " << kCallerNames[caller] << " -> " << r.status << " "
                       << r.body);

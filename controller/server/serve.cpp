@@ -1,6 +1,8 @@
 #include "controller/server/serve.hpp"
 
+#include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <csignal>
 #include <memory>
 #include <optional>
@@ -16,6 +18,7 @@
 #include "controller/api/api.hpp"
 #include "controller/api/errors.hpp"
 #include "controller/api/models.hpp"
+#include "controller/api/netmap_hub.hpp"
 #include "controller/server/data_dir.hpp"
 
 namespace ward::controller {
@@ -32,6 +35,32 @@ void audit_system(ApiContext& ctx, std::string_view action, nlohmann::json detai
     return ok();
   });
   if (!s) ctx.log->error("could not audit {}: {}", action, s.error().to_string());
+}
+
+// The serial floor for this run (publisher.hpp, "Serials"): above every serial a node may
+// hold from an earlier run, even if the clock was stepped back.
+Result<std::uint64_t> serial_floor(store::Store& store, store::Time now) {
+  std::uint64_t persisted = 0;
+  WARD_RETURN_IF_ERROR(store.read([&](store::Tx& tx) -> Status {
+    WARD_ASSIGN_OR_RETURN(std::optional<std::string> v, tx.setting(setting::kStreamHighWater));
+    if (v) {
+      auto [ptr, ec] = std::from_chars(v->data(), v->data() + v->size(), persisted);
+      if (ec != std::errc() || ptr != v->data() + v->size()) {
+        return Error::corruption("setting " + std::string(setting::kStreamHighWater) +
+                                 " is not a number: " + quote(*v));
+      }
+    }
+    return ok();
+  }));
+  const auto ms = static_cast<std::uint64_t>(std::max<std::int64_t>(0, store::time_to_ms(now)));
+  return std::max(persisted, ms);
+}
+
+void persist_high_water(ApiContext& ctx, const NetmapHub& hub) {
+  Status s = ctx.store.transaction([&](store::Tx& tx) -> Status {
+    return tx.set_setting(setting::kStreamHighWater, std::to_string(hub.high_water()), ctx.now());
+  });
+  if (!s) ctx.log->warn("could not persist the stream serial: {}", s.error().to_string());
 }
 
 }  // namespace
@@ -51,6 +80,15 @@ Status run_serve(const ServeOptions& options) {
                         ApiContext::create(*loaded.store, *loaded.audit, *loaded.ca, *loaded.ca_key,
                                            loaded.master_key, loaded.config, clock));
 
+  // The live policy: compiled from the store before the first request is served.
+  WARD_ASSIGN_OR_RETURN(std::uint64_t floor, serial_floor(*loaded.store, ctx->now()));
+  NetmapHubOptions hub_options;
+  hub_options.overlay = {loaded.config.overlay_v4, loaded.config.overlay_v6};
+  hub_options.serial_floor = floor;
+  WARD_ASSIGN_OR_RETURN(std::unique_ptr<NetmapHub> hub,
+                        NetmapHub::create(*loaded.store, hub_options, ctx->now(), lg));
+  ctx->netmaps = hub.get();
+
   tls::TlsConfig tls_config;
   tls_config.role = tls::Role::kServer;
   tls_config.cert_pem = loaded.server_cert_pem;
@@ -65,7 +103,7 @@ Status run_serve(const ServeOptions& options) {
 
   uv::Loop loop;
   http::ServerOptions server_options;
-  server_options.limits.max_body_bytes = kMaxBodyBytes;
+  server_options.limits.max_body_bytes = kMaxServerBodyBytes;
   server_options.log_error = [lg](std::string_view m) {
     log::error(*lg, "http server", {{"problem", m}});
   };
@@ -111,6 +149,24 @@ Status run_serve(const ServeOptions& options) {
     });
     if (!s) log::warn(*lg, "session sweep failed", {{"problem", s.error().message()}});
   });
+  // One timer drives the netmap publisher: coalesced flushes, rule expiry, keepalives.
+  std::optional<uv::Timer> publish_timer(std::in_place, loop);
+  publish_timer->set_keeps_loop_alive(false);
+  hub->set_scheduler([&](std::optional<NetmapHub::Time> when) {
+    if (!publish_timer) return;
+    if (!when) {
+      publish_timer->stop();
+      return;
+    }
+    const auto delay = std::max(std::chrono::milliseconds(0), *when - ctx->now());
+    publish_timer->start(delay, [&] { hub->tick(ctx->now()); });
+  });
+  // The serial high-water mark is persisted every minute and at shutdown.
+  std::optional<uv::Timer> high_water_timer(std::in_place, loop);
+  high_water_timer->set_keeps_loop_alive(false);
+  high_water_timer->start(std::chrono::minutes(1), std::chrono::minutes(1),
+                          [&] { persist_high_water(*ctx, *hub); });
+
   std::optional<uv::Signal> sigterm(std::in_place, loop);
   std::optional<uv::Signal> sigint(std::in_place, loop);
   bool stopping = false;
@@ -123,11 +179,16 @@ Status run_serve(const ServeOptions& options) {
     sigterm->stop();
     sigint->stop();
     sweeper->stop();
+    high_water_timer->stop();
   };
   WARD_RETURN_IF_ERROR(sigterm->start(SIGTERM, stop));
   WARD_RETURN_IF_ERROR(sigint->start(SIGINT, stop));
   loop.run();
   server.reset();
+  persist_high_water(*ctx, *hub);
+  hub->set_scheduler(nullptr);
+  publish_timer.reset();
+  high_water_timer.reset();
   sigterm.reset();
   sigint.reset();
   sweeper.reset();
@@ -135,6 +196,7 @@ Status run_serve(const ServeOptions& options) {
   if (Status s = loop.close(); !s)
     log::warn(*lg, "loop closed with open handles", {{"problem", s.error().message()}});
   ctx.reset();
+  hub.reset();
   loaded.store.reset();  // closes the database cleanly
   log::info(*lg, "stopped");
   return ok();

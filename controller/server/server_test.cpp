@@ -312,7 +312,19 @@ TEST_CASE("controller: enrollment and the node API and secrets", "[integration]"
               .post("/v1/posture", {{"facts", {{"node:os", "debian"}, {"disk:encrypted", true}}},
                                     {"endpoints", {"192.0.2.10:51820"}}})
               .status == 204);
-    CHECK(node2.get("/v1/stream").status == 501);
+    {
+      // The stream opens with the full map; with no policy stored nothing is allowed.
+      StreamClient stream(*s.c, fresh);
+      REQUIRE(stream.status() == 200);
+      auto first = stream.next(std::chrono::seconds(10));
+      REQUIRE(first);
+      CHECK((*first)["type"] == "netmap");
+      CHECK((*first)["peers"].empty());
+      CHECK((*first)["filter"]["inbound"].empty());
+      // The superseded certificate cannot open it.
+      StreamClient old_cert(*s.c, ehr_cert);
+      CHECK(old_cert.status() == 401);
+    }
     // A node cannot reach admin endpoints, even with a valid certificate.
     CHECK(node2.get("/v1/admin/status").status == 401);
     CHECK(node2.get("/v1/admin/devices").status == 401);

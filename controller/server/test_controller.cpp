@@ -141,11 +141,14 @@ TestController::~TestController() {
   if (!root.empty()) std::filesystem::remove_all(root, ec);
 }
 
-ApiClient::ApiClient(const TestController& c, const ClientCert* cert,
-                     const std::string& ca_pem_override) {
+namespace {
+
+std::unique_ptr<http::Client> make_client(uv::Loop& loop, const TestController& c,
+                                          const ClientCert* cert, const std::string& ca_pem,
+                                          http::ClientOptions options = {.host = "localhost"}) {
   tls::TlsConfig config;
   config.role = tls::Role::kClient;
-  config.ca_pem = ca_pem_override.empty() ? c.ca_pem : ca_pem_override;
+  config.ca_pem = ca_pem.empty() ? c.ca_pem : ca_pem;
   config.server_name = "127.0.0.1";
   if (cert != nullptr) {
     config.cert_pem = cert->cert_pem;
@@ -155,13 +158,80 @@ ApiClient::ApiClient(const TestController& c, const ClientCert* cert,
   REQUIRE(ctx.ok());
   std::shared_ptr<tls::TlsContext> shared = *ctx;
   const std::uint16_t port = c.port;
-  uv::Loop* loop = &loop_;
-  client_ = std::make_unique<http::Client>(
-      loop_,
-      [loop, port, shared](http::Client::ConnectDone done) {
-        tls::connect_tls(*loop, "127.0.0.1", port, shared, std::move(done));
+  uv::Loop* lp = &loop;
+  return std::make_unique<http::Client>(
+      loop,
+      [lp, port, shared](http::Client::ConnectDone done) {
+        tls::connect_tls(*lp, "127.0.0.1", port, shared, std::move(done));
       },
-      http::ClientOptions{.host = "localhost"});
+      options);
+}
+
+}  // namespace
+
+ApiClient::ApiClient(const TestController& c, const ClientCert* cert,
+                     const std::string& ca_pem_override)
+    : client_(make_client(loop_, c, cert, ca_pem_override)) {}
+
+StreamClient::StreamClient(const TestController& c, const ClientCert& cert,
+                           const std::string& target)
+    : client_(make_client(loop_, c, &cert, "")) {
+  http::Request req;
+  req.method = "GET";
+  req.target = target;
+  req.headers.set("Host", "localhost");
+  client_->stream(std::move(req), {.on_response =
+                                       [this](const http::Response& head) {
+                                         head_ = true;
+                                         status_ = head.status;
+                                       },
+                                   .on_data =
+                                       [this](std::string_view bytes) {
+                                         if (status_ < 200 || status_ >= 300) {
+                                           body.append(bytes);
+                                           return;
+                                         }
+                                         buffer_.append(bytes);
+                                         for (std::size_t nl;
+                                              (nl = buffer_.find('\n')) != std::string::npos;) {
+                                           lines_.push_back(buffer_.substr(0, nl));
+                                           buffer_.erase(0, nl + 1);
+                                         }
+                                       },
+                                   .on_end =
+                                       [this](const Status&) {
+                                         head_ = true;
+                                         ended_ = true;
+                                       }});
+}
+
+StreamClient::~StreamClient() {
+  client_.reset();
+  uv::testing::run_to_completion(loop_, std::chrono::seconds(10));
+  (void)loop_.close();
+}
+
+int StreamClient::status() {
+  uv::testing::run_until(
+      loop_, [&] { return head_; }, std::chrono::seconds(30));
+  return status_;
+}
+
+std::optional<nlohmann::json> StreamClient::next(std::chrono::milliseconds timeout) {
+  uv::testing::run_until(
+      loop_, [&] { return !lines_.empty() || ended_; }, timeout);
+  if (lines_.empty()) return std::nullopt;
+  std::string line = std::move(lines_.front());
+  lines_.pop_front();
+  auto j = nlohmann::json::parse(line, nullptr, false);
+  INFO(line);
+  REQUIRE_FALSE(j.is_discarded());
+  return j;
+}
+
+bool StreamClient::wait_end(std::chrono::milliseconds timeout) {
+  return uv::testing::run_until(
+      loop_, [&] { return ended_; }, timeout);
 }
 
 ApiClient::~ApiClient() {

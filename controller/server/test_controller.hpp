@@ -8,7 +8,9 @@
 // Every child is killed and every temporary directory removed when the owner goes away.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
@@ -72,6 +74,37 @@ class ApiClient {
  private:
   uv::Loop loop_;
   std::unique_ptr<http::Client> client_;
+};
+
+// A device's netmap stream (GET /v1/stream) read line by line on its own loop.
+//
+//   StreamClient a(*c, cert);                  // or (..., "/v1/stream?serial=42")
+//   REQUIRE(a.status() == 200);
+//   auto first = a.next(std::chrono::seconds(5));   // {"type":"netmap",...}
+//   CHECK_FALSE(a.next(std::chrono::milliseconds(500)));  // nothing else was sent
+class StreamClient {
+ public:
+  StreamClient(const TestController& c, const ClientCert& cert,
+               const std::string& target = "/v1/stream");
+  ~StreamClient();
+  // Waits (up to 30 s) for the response head; 0 when there was none (transport error).
+  int status();
+  // The next line as JSON, waiting up to timeout; nullopt when none arrived (or the
+  // stream ended with nothing left to read).
+  std::optional<nlohmann::json> next(std::chrono::milliseconds timeout);
+  // Waits up to timeout for the server to end the stream; true if it did.
+  bool wait_end(std::chrono::milliseconds timeout);
+  bool ended() const { return ended_; }
+  std::string body;  // the whole body of a non-2xx answer
+
+ private:
+  uv::Loop loop_;
+  std::unique_ptr<http::Client> client_;
+  int status_ = 0;
+  bool head_ = false;
+  bool ended_ = false;
+  std::string buffer_;
+  std::deque<std::string> lines_;
 };
 
 // A fresh device identity: its TLS key and CSR, and a WireGuard public key.

@@ -1,7 +1,7 @@
 // Offline policy-as-code: `policy check|test` and `netmap` with --inventory FILE, no
-// controller. Thin wrappers over controller/policy (parse, compile, query) that answer in
-// the same JSON shapes as the admin API (docs/admin-api.md), so one renderer serves both.
-// Pure apart from nothing: texts are passed in; `now` is passed in.
+// controller. Parse and compile the files, then ask controller/review — the same code the
+// admin API answers with — so the JSON shapes are those of docs/admin-api.md and one
+// renderer serves both. Pure: texts are passed in; `now` is passed in.
 #pragma once
 
 #include <cstdint>
