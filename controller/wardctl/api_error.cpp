@@ -41,6 +41,21 @@ std::size_t utf8_len(std::string_view s, std::size_t i) {
 
 }  // namespace
 
+std::string terminal_safe_text(std::string_view text) {
+  std::string out;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    std::size_t end = start;
+    while (end < text.size() && text[end] != '\n' && text[end] != '\t')
+      ++end;
+    out += terminal_safe(text.substr(start, end - start));
+    if (end == text.size()) break;
+    out += text[end];
+    start = end + 1;
+  }
+  return out;
+}
+
 std::string terminal_safe(std::string_view text, std::size_t max_bytes) {
   std::string out;
   out.reserve(std::min(text.size(), max_bytes) + 3);

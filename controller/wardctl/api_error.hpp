@@ -27,5 +27,8 @@ Error error_from_response(int status, std::string_view body,
 // Escapes bytes that could drive a terminal (C0/C1 controls, DEL, invalid UTF-8) as \xNN
 // and cuts the result at max_bytes (then appends "...").
 std::string terminal_safe(std::string_view text, std::size_t max_bytes = SIZE_MAX);
+// The same for multi-line text (a policy file): newlines and tabs are kept as they are;
+// every other control character is escaped.
+std::string terminal_safe_text(std::string_view text);
 
 }  // namespace ward::wardctl

@@ -66,3 +66,12 @@ TEST_CASE("error code names round-trip", "[unit]") {
 }
 
 }  // namespace ward::wardctl
+
+TEST_CASE("terminal_safe_text keeps lines and tabs, escapes other controls", "[unit]") {
+  using ward::wardctl::terminal_safe_text;
+  CHECK(terminal_safe_text("{\n\t\"acls\": []\n}\n") == "{\n\t\"acls\": []\n}\n");
+  CHECK(terminal_safe_text("a\x1b[2Jb\nc\r") == "a\\x1B[2Jb\nc\\x0D");
+  CHECK(terminal_safe_text("") == "");
+  CHECK(terminal_safe_text("\n") == "\n");
+  CHECK(terminal_safe_text("caf\xc3\xa9\n") == "caf\xc3\xa9\n");
+}

@@ -149,7 +149,7 @@ void add_policy_commands(CLI::App& app, Context& ctx) {
         ctx.out << "Wrote policy version " << field(*r, "version") << " to " << o->output << ".\n";
       } else {
         // The text is the policy as stored; terminal_safe keeps it from driving the terminal.
-        ctx.out << terminal_safe(text, SIZE_MAX);
+        ctx.out << terminal_safe_text(text);
         if (!text.empty() && text.back() != '\n') ctx.out << '\n';
       }
       return kExitOk;

@@ -363,6 +363,79 @@ TEST_CASE("wardctl drives a real controller end to end", "[integration]") {
     CHECK(missing.code == 1);
   }
 
+  // Policy against the live controller: check, a refused set, set, get, history,
+  // rollback, test, inventory export and an offline check with the exported inventory.
+  {
+    const std::string good = ctl.root + "/policy.hujson";
+    const std::string other = ctl.root + "/policy-8443.hujson";
+    const std::string failing = ctl.root + "/policy-failing.hujson";
+    const std::string body = R"(
+  "tagOwners": {"tag:ehr": ["owner@h.example"]},
+  "acls": [{"action": "accept", "src": ["owner@h.example"], "dst": ["tag:ehr:PORT"]}],
+)";
+    const auto with_port = [&](const std::string& port) {
+      std::string b = body;
+      b.replace(b.find("PORT"), 4, port);
+      return "{" + b + "}\n";
+    };
+    std::ofstream(good) << with_port("443");
+    std::ofstream(other) << with_port("8443");
+    // No device is enrolled, so an accept assertion cannot hold.
+    {
+      std::string text = with_port("443");
+      text.erase(text.rfind('}'));
+      std::ofstream(failing)
+          << text << R"(  "tests": [{"src": "owner@h.example", "accept": ["tag:ehr:443"]}],
+})";
+    }
+    auto check = wardctl({"policy", "check", good});
+    INFO(check.out << check.err);
+    CHECK(check.code == 0);
+    auto refused = wardctl({"policy", "set", failing});
+    INFO(refused.out << refused.err);
+    CHECK(refused.code == 1);
+    CHECK(refused.err.find("its tests fail") != std::string::npos);
+    CHECK(refused.err.find("FAIL") != std::string::npos);
+    CHECK(wardctl({"policy", "get"}).code == 1);  // nothing stored
+
+    auto set = wardctl({"policy", "set", good});
+    INFO(set.out << set.err);
+    REQUIRE(set.code == 0);
+    CHECK(set.out.find("Stored policy version 1") != std::string::npos);
+    REQUIRE(wardctl({"policy", "set", other}).code == 0);
+    auto rollback = wardctl({"policy", "rollback", "1"});
+    INFO(rollback.out << rollback.err);
+    REQUIRE(rollback.code == 0);
+    CHECK(rollback.out.find("as version 3") != std::string::npos);
+    auto got = wardctl({"policy", "get"});
+    REQUIRE(got.code == 0);
+    CHECK(got.out.find("tag:ehr:443") != std::string::npos);
+    INFO(got.out);
+    CHECK(got.out.find("\n  \"acls\"") != std::string::npos);  // printed as written
+    auto v2 = wardctl({"policy", "get", "--version", "2"});
+    CHECK(v2.out.find("tag:ehr:8443") != std::string::npos);
+    auto history = wardctl({"policy", "history"});
+    INFO(history.out);
+    REQUIRE(history.code == 0);
+    CHECK(history.out.find("owner@h.example") != std::string::npos);
+    auto test = wardctl({"policy", "test", "owner@h.example", "tag:ehr:443"});
+    INFO(test.out << test.err);
+    REQUIRE(test.code == 0);
+    CHECK(test.out.rfind("deny", 0) == 0);  // no device takes part yet
+    CHECK(wardctl({"netmap", "no-such-device"}).code == 1);
+
+    const std::string inventory = ctl.root + "/inventory.json";
+    auto exported = wardctl({"inventory", "export", "--output", inventory});
+    INFO(exported.out << exported.err);
+    REQUIRE(exported.code == 0);
+    CHECK(read_file(inventory).find("owner@h.example") != std::string::npos);
+    auto offline = wardctl({"policy", "check", good, "--inventory", inventory});
+    INFO(offline.out << offline.err);
+    CHECK(offline.code == 0);
+    auto offline_failing = wardctl({"policy", "check", failing, "--inventory", inventory});
+    CHECK(offline_failing.code == 1);
+  }
+
   {
     auto r = wardctl({"audit", "verify"});
     INFO(r.out << r.err);
@@ -371,6 +444,8 @@ TEST_CASE("wardctl drives a real controller end to end", "[integration]") {
     auto list = wardctl({"audit", "list", "--all"});
     REQUIRE(list.code == 0);
     CHECK(list.out.find("user.login") != std::string::npos);
+    CHECK(list.out.find("policy.set") != std::string::npos);
+    CHECK(list.out.find("policy.rollback") != std::string::npos);
     auto exp = wardctl({"audit", "export", "--format", "jsonl"});
     REQUIRE(exp.code == 0);
     CHECK(exp.out.find("\"hash\"") != std::string::npos);
