@@ -55,6 +55,10 @@ struct Contexts {
   EVP_MAC_CTX* mac = nullptr;
   EVP_MAC_CTX* hmac = nullptr;
   EVP_CIPHER_CTX* aead = nullptr;
+  // The key `aead` holds (also kept inside OpenSSL's context), so that a packet under the
+  // same key as the previous one only sets the nonce. Wiped with the context.
+  std::uint8_t aead_key[kKeyLen] = {};
+  bool aead_keyed = false;
 
   Contexts() {
     const Algorithms& a = algorithms();
@@ -76,6 +80,7 @@ struct Contexts {
     check(EVP_CipherInit_ex2(aead, a.chacha, nullptr, nullptr, 1, nullptr), "AEAD init");
   }
   ~Contexts() {
+    secure_wipe(aead_key, sizeof aead_key);
     EVP_MD_CTX_free(md);
     EVP_MAC_CTX_free(mac);
     EVP_MAC_CTX_free(hmac);
@@ -129,11 +134,38 @@ void kdf(std::span<std::uint8_t, kKeyLen>* outs, int count, Bytes key, Bytes inp
   secure_wipe(t, sizeof t);
 }
 
+// Readies the thread's AEAD context for one message: the key is loaded only when it
+// differs from the one already loaded (compared in constant time), the nonce always.
+EVP_CIPHER_CTX* aead_begin(const std::uint8_t* key, const std::uint8_t* nonce, bool encrypt) {
+  Contexts& x = contexts();
+  const bool same = x.aead_keyed && CRYPTO_memcmp(x.aead_key, key, kKeyLen) == 0;
+  check(EVP_CipherInit_ex2(x.aead, nullptr, same ? nullptr : key, nonce, encrypt ? 1 : 0, nullptr),
+        "AEAD init");
+  if (!same) {
+    std::memcpy(x.aead_key, key, kKeyLen);
+    x.aead_keyed = true;
+  }
+  return x.aead;
+}
+
+// The tag through a prepared parameter (cheaper than EVP_CIPHER_CTX_ctrl, which translates
+// the control into a parameter lookup on every call).
+void aead_get_tag(EVP_CIPHER_CTX* c, std::uint8_t* tag) {
+  OSSL_PARAM p[] = {OSSL_PARAM_construct_octet_string(OSSL_CIPHER_PARAM_AEAD_TAG, tag, kTagLen),
+                    OSSL_PARAM_construct_end()};
+  check(EVP_CIPHER_CTX_get_params(c, p), "AEAD get tag");
+}
+
+void aead_set_tag(EVP_CIPHER_CTX* c, std::uint8_t* tag) {
+  OSSL_PARAM p[] = {OSSL_PARAM_construct_octet_string(OSSL_CIPHER_PARAM_AEAD_TAG, tag, kTagLen),
+                    OSSL_PARAM_construct_end()};
+  check(EVP_CIPHER_CTX_set_params(c, p), "AEAD set tag");
+}
+
 bool cipher(bool encrypt, MutBytes out, const std::uint8_t* key, const std::uint8_t* nonce,
             Bytes in, Bytes ad) {
-  EVP_CIPHER_CTX* c = contexts().aead;
+  EVP_CIPHER_CTX* c = aead_begin(key, nonce, encrypt);
   const std::size_t body = encrypt ? in.size() : in.size() - kTagLen;
-  check(EVP_CipherInit_ex2(c, nullptr, key, nonce, encrypt ? 1 : 0, nullptr), "AEAD key");
   int n = 0;
   if (!ad.empty())
     check(EVP_CipherUpdate(c, nullptr, &n, ad.data(), static_cast<int>(ad.size())), "AEAD ad");
@@ -142,16 +174,13 @@ bool cipher(bool encrypt, MutBytes out, const std::uint8_t* key, const std::uint
     // after the body), but copy it anyway so out may alias in.
     std::uint8_t tag[kTagLen];
     std::memcpy(tag, in.data() + body, kTagLen);
-    check(EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_AEAD_SET_TAG, kTagLen, tag), "AEAD set tag");
+    aead_set_tag(c, tag);
   }
   if (body > 0)
     check(EVP_CipherUpdate(c, out.data(), &n, in.data(), static_cast<int>(body)), "AEAD update");
   int fin = 0;
   if (EVP_CipherFinal_ex(c, out.data() + body, &fin) != 1) return false;
-  if (encrypt) {
-    check(EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_AEAD_GET_TAG, kTagLen, out.data() + body),
-          "AEAD get tag");
-  }
+  if (encrypt) aead_get_tag(c, out.data() + body);
   return true;
 }
 
@@ -241,8 +270,7 @@ void aead_encrypt_padded(MutBytes out, std::span<const std::uint8_t, kKeyLen> ke
   static constexpr std::uint8_t kZeros[64] = {};
   std::uint8_t nonce[12] = {};
   store_le64(nonce + 4, counter);
-  EVP_CIPHER_CTX* c = contexts().aead;
-  check(EVP_CipherInit_ex2(c, nullptr, key.data(), nonce, 1, nullptr), "AEAD key");
+  EVP_CIPHER_CTX* c = aead_begin(key.data(), nonce, true);
   int n = 0;
   std::size_t off = 0;
   if (!plaintext.empty()) {
@@ -258,7 +286,7 @@ void aead_encrypt_padded(MutBytes out, std::span<const std::uint8_t, kKeyLen> ke
   }
   int fin = 0;
   check(EVP_CipherFinal_ex(c, out.data() + off, &fin), "AEAD final");
-  check(EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_AEAD_GET_TAG, kTagLen, out.data() + off), "AEAD get tag");
+  aead_get_tag(c, out.data() + off);
 }
 
 bool aead_decrypt(MutBytes out, std::span<const std::uint8_t, kKeyLen> key, std::uint64_t counter,

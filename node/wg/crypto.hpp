@@ -9,7 +9,9 @@
 // Contracts:
 // - Algorithms are fetched once per process; every thread gets its own EVP contexts
 //   (created on first use, reused for every later call), so these functions are
-//   thread-safe and allocate nothing per call after a thread's first call.
+//   thread-safe and allocate nothing per call after a thread's first call. A thread's
+//   AEAD context keeps the last key it was given, so consecutive messages under one key
+//   only load the nonce; that copy is wiped when the thread exits.
 //   If OpenSSL lacks an algorithm, the first call aborts: the engine cannot run at all.
 // - Output spans must have exactly the documented size; in-place operation (out and
 //   in the same buffer) is allowed for aead_*/xaead_*.

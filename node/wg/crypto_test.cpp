@@ -128,6 +128,39 @@ TEST_CASE("WireGuard AEAD puts the counter little-endian after 4 zero bytes", "[
   CHECK_FALSE(aead_decrypt({}, fixed<32>(key), 2, tag, {}));
 }
 
+TEST_CASE("AEAD results do not depend on the key or direction of the call before", "[unit]") {
+  // The thread's context keeps the last key loaded; every call must still use its own.
+  auto k1 = unhex("808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9f");
+  auto k2 = k1;
+  k2[31] ^= 1;
+  auto pt = bytes(kSunscreen);
+  auto enc = [&](const std::vector<std::uint8_t>& k, std::uint64_t n) {
+    std::vector<std::uint8_t> out(pt.size() + kTagLen);
+    aead_encrypt(out, fixed<32>(k), n, pt, {});
+    return out;
+  };
+  const auto c11 = enc(k1, 1);
+  const auto c21 = enc(k2, 1);
+  const auto c12 = enc(k1, 2);
+  CHECK(c11 != c21);
+  CHECK(c11 != c12);
+  std::vector<std::uint8_t> back(pt.size());
+  CHECK_FALSE(aead_decrypt(back, fixed<32>(k2), 1, c11, {}));
+  REQUIRE(aead_decrypt(back, fixed<32>(k1), 1, c11, {}));
+  CHECK(back == pt);
+  CHECK_FALSE(aead_decrypt(back, fixed<32>(k1), 1, c21, {}));
+  REQUIRE(aead_decrypt(back, fixed<32>(k2), 1, c21, {}));
+  CHECK(enc(k1, 1) == c11);  // after a decrypt under k2
+  CHECK(enc(k2, 1) == c21);
+  CHECK(enc(k2, 1) == c21);  // same key twice: only the nonce is reloaded
+  CHECK(enc(k1, 2) == c12);
+  // The same message under the RFC 8439 interface with an explicit nonce agrees.
+  std::vector<std::uint8_t> ref(pt.size() + kTagLen);
+  auto nonce = unhex("000000000200000000000000");
+  chacha20poly1305_encrypt(ref, fixed<32>(k1), fixed<12>(nonce), pt, {});
+  CHECK(ref == c12);
+}
+
 TEST_CASE("padded AEAD equals AEAD over the zero-padded plaintext", "[unit]") {
   auto key = unhex("808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9f");
   for (std::size_t len : {std::size_t{0}, std::size_t{1}, std::size_t{15}, std::size_t{100}}) {

@@ -96,6 +96,7 @@ Daemon::Daemon(TunDevice tun, UdpSocket udp, int listen_fd, std::string socket_p
       tun_buf_(65536 + kVnetHdrLen),
       offload_(offload) {
   device_.set_listen_port(udp_.port());
+  out_.set_defer_seal(true);
 }
 
 Daemon::~Daemon() {
@@ -117,6 +118,15 @@ Time Daemon::clock_now() {
 }
 
 void Daemon::flush() {
+  const auto jobs = out_.seal_jobs();
+  if (pool_) {
+    pool_->run(jobs.size(), [&](std::size_t i) {
+      seal_datagram(jobs[i], out_.datagram_bytes(jobs[i].datagram));
+    });
+    out_.sealed_all();
+  } else {
+    out_.seal_all();
+  }
   if (!out_.datagrams().empty()) (void)udp_.send(out_.datagrams());
   if (tun_.offload()) {
     coalescer_.clear();
@@ -132,11 +142,38 @@ void Daemon::flush() {
   out_.clear();
 }
 
+void Daemon::open_group(Time now) {
+  if (group_.empty()) return;
+  auto run = [&](std::size_t k) {
+    (void)open_datagram(open_jobs_[k], batch_.mutable_datagram(group_[k]));
+  };
+  if (pool_) {
+    pool_->run(group_.size(), run);
+  } else {
+    for (std::size_t k = 0; k < group_.size(); ++k)
+      run(k);
+  }
+  for (std::size_t k = 0; k < group_.size(); ++k) {
+    device_.finish_open(open_jobs_[k], batch_.datagram(group_[k]), batch_.source(group_[k]), now,
+                        out_);
+    open_jobs_[k].key.clear();
+  }
+  group_.clear();
+}
+
 void Daemon::handle_udp(Time now) {
   for (int round = 0; round < 8; ++round) {
     if (!udp_.receive(batch_) || batch_.size() == 0) return;
+    if (open_jobs_.size() < batch_.size()) open_jobs_.resize(batch_.size());
     for (std::size_t i = 0; i < batch_.size(); ++i) {
       auto d = batch_.datagram(i);
+      if (!d.empty() && d[0] == 4) {
+        // Transport data joins the group; its AEAD runs when the group is opened.
+        if (device_.begin_open(d, now, open_jobs_[group_.size()])) group_.push_back(i);
+        continue;
+      }
+      // Anything else is handled in arrival order after the transport data before it.
+      open_group(now);
       if (!d.empty() && (d[0] == 1 || d[0] == 2)) {
         if (now.mono - load_window_start_ > kSecond) {
           load_window_start_ = now.mono;
@@ -148,6 +185,7 @@ void Daemon::handle_udp(Time now) {
       }
       device_.receive_datagram(d, batch_.source(i), now, out_);
     }
+    open_group(now);
     flush();
   }
 }
@@ -233,6 +271,7 @@ bool Daemon::handle_client(Client& c, Time now) {
 }
 
 Status Daemon::run() {
+  if (!pool_) pool_ = std::make_unique<CryptoPool>(CryptoPool::default_workers());
   std::vector<pollfd> fds;
   while (!stop_.load()) {
     Time now = clock_now();

@@ -1,9 +1,19 @@
 // The ward-wg daemon core: one TUN interface, one UDP socket and the UAPI socket
-// /var/run/wireguard/IFACE.sock around a Device, driven by a single-threaded poll loop
-// with batched UDP I/O. It behaves like `wireguard-go IFACE` towards `wg`.
+// /var/run/wireguard/IFACE.sock around a Device, driven by a poll loop with batched I/O.
+// It behaves like `wireguard-go IFACE` towards `wg`.
+//
+// Threads: the thread that calls run() (the poll thread) owns the Device, the sockets
+// and every buffer. The AEAD work of each batch is spread over a CryptoPool (started by
+// run(), so after any fork): on the way out the Device leaves sealing jobs in its Output
+// (deferred sealing), the pool seals them in parallel, and the poll thread then sends the
+// batch in the order the Device produced it; on the way in the poll thread looks up each
+// transport message's keypair (Device::begin_open), the pool decrypts the group in place
+// in the receive buffers, and the poll thread finishes them in arrival order (replay
+// window, roaming, source check). So the packets of a peer leave and enter in order, and
+// no Device state is touched off the poll thread.
 //
 // Lifetime: create() builds the interface and sockets; run() loops until stop() (safe to
-// call from a signal handler) and then removes the UAPI socket file.
+// call from a signal handler or another thread) and then removes the UAPI socket file.
 #pragma once
 
 #include <atomic>
@@ -12,6 +22,7 @@
 #include <vector>
 
 #include "common/base/result.hpp"
+#include "node/wg/crypto_pool.hpp"
 #include "node/wg/device.hpp"
 #include "node/wg/offload.hpp"
 #include "node/wg/tun.hpp"
@@ -41,6 +52,8 @@ class Daemon {
 
   Daemon(TunDevice tun, UdpSocket udp, int listen_fd, std::string socket_path, bool offload);
   void flush();
+  // Decrypts and finishes the pending group of transport messages of batch_.
+  void open_group(Time now);
   void handle_udp(Time now);
   void handle_tun(Time now);
   void accept_clients();
@@ -56,6 +69,10 @@ class Daemon {
   Device device_;
   Output out_;
   RecvBatch batch_;
+  std::unique_ptr<CryptoPool> pool_;  // created by run()
+  // The current group of transport messages: batch_ index and split-receive job each.
+  std::vector<std::size_t> group_;
+  std::vector<OpenJob> open_jobs_;
   std::vector<std::uint8_t> tun_buf_;
   std::vector<std::uint8_t> gso_scratch_;
   TcpCoalescer coalescer_;

@@ -3,42 +3,18 @@
 #include <algorithm>
 #include <cstring>
 
+#include "node/wg/device_internal.hpp"
+
 namespace ward::wg {
 namespace {
+
+using detail::expired;
+using detail::parse_ip;
 
 Nanos random_jitter() {
   std::uint32_t r = 0;
   random_bytes(MutBytes(reinterpret_cast<std::uint8_t*>(&r), sizeof r));
   return static_cast<Nanos>(r % static_cast<std::uint32_t>(kRekeyTimeoutJitterMax));
-}
-
-bool expired(Nanos birth, Nanos max_age, Nanos now) {
-  return birth + max_age <= now;
-}
-
-// The inner packet's family, total length (from its header) and source/destination
-// addresses; nullopt unless it is a plausible IPv4/IPv6 packet that fits in `p`.
-struct IpInfo {
-  std::uint8_t family;
-  std::size_t total_len;
-  Bytes src;
-  Bytes dst;
-};
-
-std::optional<IpInfo> parse_ip(Bytes p) {
-  if (p.empty()) return std::nullopt;
-  const int version = p[0] >> 4;
-  if (version == 4 && p.size() >= 20) {
-    const std::size_t total = static_cast<std::size_t>(p[2]) << 8 | p[3];
-    if (total < 20 || total > p.size()) return std::nullopt;
-    return IpInfo{4, total, p.subspan(12, 4), p.subspan(16, 4)};
-  }
-  if (version == 6 && p.size() >= 40) {
-    const std::size_t total = 40 + (static_cast<std::size_t>(p[4]) << 8 | p[5]);
-    if (total > p.size()) return std::nullopt;
-    return IpInfo{6, total, p.subspan(8, 16), p.subspan(24, 16)};
-  }
-  return std::nullopt;
 }
 
 }  // namespace
@@ -327,10 +303,18 @@ void Device::encrypt_to_peer(Peer& peer, Keypair& kp, Bytes plaintext, Output& o
   const std::size_t padded = padded_length(plaintext.size(), mtu_);
   const std::size_t len = kTransportHeaderLen + padded + kTagLen;
   auto buf = out.add_datagram(*peer.endpoint, len);
-  serialize(TransportHeader{kp.remote_index, kp.send_counter++},
+  const std::uint64_t counter = kp.send_counter++;
+  serialize(TransportHeader{kp.remote_index, counter},
             std::span<std::uint8_t, kTransportHeaderLen>(buf.data(), kTransportHeaderLen));
-  aead_encrypt_padded(buf.subspan(kTransportHeaderLen), kp.send.span(), kp.send_counter - 1,
-                      plaintext, padded - plaintext.size());
+  if (out.defer_seal()) {
+    if (!plaintext.empty())
+      std::memcpy(buf.data() + kTransportHeaderLen, plaintext.data(), plaintext.size());
+    std::memset(buf.data() + kTransportHeaderLen + plaintext.size(), 0, padded - plaintext.size());
+    out.add_seal_job(out.datagrams().size() - 1, kp.send, counter);
+  } else {
+    aead_encrypt_padded(buf.subspan(kTransportHeaderLen), kp.send.span(), counter, plaintext,
+                        padded - plaintext.size());
+  }
   peer.tx_bytes += len;
 }
 
@@ -490,77 +474,6 @@ void Device::handle_handshake(MessageType type, Bytes datagram, const Endpoint& 
   peer->rx_bytes += datagram.size();
   peer->timers.on_any_authenticated_packet_received(now.mono);
   peer->timers.on_any_authenticated_packet_traversal(now.mono);
-}
-
-void Device::handle_transport(Bytes datagram, const Endpoint& from, Time now, Output& out) {
-  auto hdr = parse_transport_header(datagram);
-  if (!hdr) return;
-  auto it = index_.find(hdr->receiver);
-  if (it == index_.end() || !it->second.is_keypair) {
-    ++drops_.unknown_index;
-    return;
-  }
-  Peer* peer = peer_by_id(it->second.peer);
-  Keypair* kp = peer ? keypair_for_index(*peer, hdr->receiver) : nullptr;
-  if (!kp) {
-    ++drops_.unknown_index;
-    return;
-  }
-  if (!kp->recv_valid || expired(kp->birth, kRejectAfterTime, now.mono)) {
-    ++drops_.decrypt_failed;
-    return;
-  }
-  Bytes ct = datagram.subspan(kTransportHeaderLen);
-  auto pt = out.add_tun_packet(ct.size() - kTagLen);
-  if (!aead_decrypt(pt, kp->recv.span(), hdr->counter, ct, {})) {
-    out.drop_last_tun_packet();
-    ++drops_.decrypt_failed;
-    return;
-  }
-  if (!kp->replay.validate(hdr->counter)) {
-    out.drop_last_tun_packet();
-    ++drops_.replayed;
-    return;
-  }
-  if (kp == peer->next.get()) {
-    // The initiator used the keys we derived as responder: they become current.
-    drop_keypair(peer->previous);
-    peer->previous = std::move(peer->current);
-    peer->current = std::move(peer->next);
-    peer->timers.on_handshake_complete(now.mono);
-    peer->last_handshake_wall_ns = now.wall;
-    send_staged(*peer, now, out);
-  }
-  peer->endpoint = from;  // roaming: follow the last authenticated source
-  // keep_key_fresh (receive side): the initiator rekeys shortly before REJECT_AFTER_TIME.
-  Keypair* cur = peer->current.get();
-  if (!peer->timers.sent_lastminute_handshake() && cur && cur->send_valid && cur->initiator &&
-      expired(cur->birth, kRejectAfterTime - kKeepaliveTimeout - kRekeyTimeout, now.mono)) {
-    peer->timers.set_sent_lastminute_handshake();
-    send_initiation(*peer, false, now, out);
-  }
-  peer->timers.on_any_authenticated_packet_received(now.mono);
-  peer->timers.on_any_authenticated_packet_traversal(now.mono);
-  if (pt.empty()) {  // keepalive
-    out.drop_last_tun_packet();
-    peer->rx_bytes += datagram.size();
-    return;
-  }
-  peer->timers.on_data_received(now.mono);
-  auto ip = parse_ip(out.tun_packets().back().bytes);
-  if (!ip) {
-    out.drop_last_tun_packet();
-    ++drops_.malformed;
-    return;
-  }
-  auto src_peer = allowed_ips_.lookup(ip->family, ip->src);
-  if (!src_peer || *src_peer != peer->id) {
-    out.drop_last_tun_packet();
-    ++drops_.bad_source;
-    return;
-  }
-  out.trim_last_tun_packet(ip->total_len);
-  peer->rx_bytes += datagram.size();
 }
 
 void Device::tick(Time now, Output& out) {

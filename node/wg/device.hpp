@@ -54,6 +54,22 @@ struct DropCounters {
   std::uint64_t cookies_sent = 0;      // not a drop: cookie replies sent under load
 };
 
+// A transport data message between the phases of a split receive (see
+// Device::begin_open): which keypair it names, its counter and a copy of that keypair's
+// receive key (wiped on destruction and by the next begin_open that reuses it).
+struct OpenJob {
+  std::uint32_t receiver = 0;
+  std::uint64_t counter = 0;
+  Key key;
+  bool opened = false;  // set by open_datagram: the tag verified
+};
+
+// Phase 2 of a split receive: decrypts datagram (a type-4 message) in place, so that on
+// success its bytes [kTransportHeaderLen, size - kTagLen) hold the plaintext. Touches
+// only its arguments: any thread may run it, for distinct datagrams concurrently.
+// Returns (and records in job.opened) whether the tag verified.
+bool open_datagram(OpenJob& job, std::span<std::uint8_t> datagram);
+
 class Device {
  public:
   // jitter: source of REKEY_TIMEOUT jitter in [0, 333 ms); default draws from the CSPRNG.
@@ -95,6 +111,20 @@ class Device {
   const AllowedIps& allowed_ips() const { return allowed_ips_; }
 
   void receive_datagram(Bytes datagram, const Endpoint& from, Time now, Output& out);
+
+  // receive_datagram for transport data messages, split so that the AEAD (phase 2,
+  // open_datagram) can run on other threads:
+  //   1. begin_open: on this Device's thread; finds the keypair the message names and
+  //      checks it may still receive. False (the drop counted) means discard the message.
+  //   2. open_datagram(job, datagram) on any thread.
+  //   3. finish_open: on this Device's thread with the same `now`, in the order the
+  //      messages arrived: replay window, key confirmation, roaming, timers and the source
+  //      check, exactly as receive_datagram does; the plaintext goes to `out`.
+  // Between phases 1 and 3 of a group of messages the caller must make no other Device
+  // call except finish_open for earlier messages of the group (handshake messages end a
+  // group). A keypair dropped in between makes finish_open discard the message.
+  [[nodiscard]] bool begin_open(Bytes datagram, Time now, OpenJob& job);
+  void finish_open(const OpenJob& job, Bytes datagram, const Endpoint& from, Time now, Output& out);
   void send_ip_packet(Bytes packet, Time now, Output& out);
   void tick(Time now, Output& out);
   std::optional<Nanos> next_deadline() const;
@@ -133,6 +163,12 @@ class Device {
   void handle_handshake(MessageType type, Bytes datagram, const Endpoint& from, Time now,
                         Output& out);
   void handle_transport(Bytes datagram, const Endpoint& from, Time now, Output& out);
+  // The keypair a transport message's receiver index names, if it may still receive;
+  // counts the drop otherwise.
+  Keypair* receiving_keypair(std::uint32_t receiver, Time now, Peer** peer);
+  // Everything after a successful decryption; the plaintext is out's last TUN packet.
+  void accept_transport(std::uint32_t receiver, std::uint64_t counter, std::size_t wire_len,
+                        const Endpoint& from, Time now, Output& out);
   void run_timers(Peer& peer, Time now, Output& out);
 
   PeerTimers::Jitter jitter_;

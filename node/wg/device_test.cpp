@@ -62,7 +62,12 @@ struct Net {
   std::vector<Wire> seen;                    // everything ever put on the wire
   std::function<bool(const Wire&)> drop_if;  // a lossy link
 
-  Net() {
+  // split: the data-plane path of the daemon, i.e. deferred sealing on the way out and
+  // begin_open / open_datagram / finish_open on the way in, instead of the serial calls.
+  bool split = false;
+
+  explicit Net(bool split_path = false) : split(split_path) {
+    out.set_defer_seal(split);
     connect(a, b);
     connect(b, a);
   }
@@ -72,6 +77,7 @@ struct Net {
     REQUIRE(x.dev.add_allowed_ip(y.pub(), host4(y.overlay)));
   }
   void drain(Side& s) {
+    out.seal_all();
     for (const auto& d : out.datagrams()) {
       Wire w{s.addr, d.to, d.bytes};
       seen.push_back(w);
@@ -91,7 +97,16 @@ struct Net {
   void deliver(const Wire& w) {
     Side* dst = side_at(w.to);
     if (!dst) return;
-    dst->dev.receive_datagram(w.bytes, w.from, now, out);
+    if (split && !w.bytes.empty() && w.bytes[0] == 4) {
+      std::vector<std::uint8_t> buf = w.bytes;
+      OpenJob job;
+      if (dst->dev.begin_open(buf, now, job)) {
+        (void)open_datagram(job, buf);
+        dst->dev.finish_open(job, buf, w.from, now, out);
+      }
+    } else {
+      dst->dev.receive_datagram(w.bytes, w.from, now, out);
+    }
     drain(*dst);
   }
   void run() {
@@ -124,7 +139,7 @@ struct Net {
 };
 
 TEST_CASE("device: handshake on first packet, then data both ways", "[unit]") {
-  Net n;
+  Net n{GENERATE(false, true)};
   auto p1 = ipv4(1, 2, 100);
   n.send(n.a, p1);
   REQUIRE(n.b.tun.size() == 1);
@@ -164,7 +179,7 @@ TEST_CASE("device: handshake on first packet, then data both ways", "[unit]") {
 }
 
 TEST_CASE("device: replayed transport packets are dropped", "[unit]") {
-  Net n;
+  Net n{GENERATE(false, true)};
   n.send(n.a, ipv4(1, 2, 10));
   n.send(n.a, ipv4(1, 2, 11));
   REQUIRE(n.b.tun.size() == 2);
@@ -180,7 +195,7 @@ TEST_CASE("device: replayed transport packets are dropped", "[unit]") {
 }
 
 TEST_CASE("device: tampered transport packets are dropped", "[unit]") {
-  Net n;
+  Net n{GENERATE(false, true)};
   n.send(n.a, ipv4(1, 2, 10));
   Wire w = n.seen.back();
   w.bytes[kTransportHeaderLen + 3] ^= 1;
@@ -190,7 +205,7 @@ TEST_CASE("device: tampered transport packets are dropped", "[unit]") {
 }
 
 TEST_CASE("device: a packet from outside the peer's allowed IPs is dropped", "[unit]") {
-  Net n;
+  Net n{GENERATE(false, true)};
   n.send(n.a, ipv4(1, 2, 10));
   n.send(n.b, ipv4(2, 1, 10));
   REQUIRE(n.a.tun.size() == 1);
@@ -212,7 +227,7 @@ TEST_CASE("device: a packet from outside the peer's allowed IPs is dropped", "[u
 }
 
 TEST_CASE("device: rekey after REKEY_AFTER_TIME keeps traffic flowing", "[unit]") {
-  Net n;
+  Net n{GENERATE(false, true)};
   n.send(n.a, ipv4(1, 2, 10));
   n.send(n.b, ipv4(2, 1, 10));
   const Peer* ab = n.a.dev.find_peer(n.b.pub());
@@ -235,7 +250,7 @@ TEST_CASE("device: rekey after REKEY_AFTER_TIME keeps traffic flowing", "[unit]"
 }
 
 TEST_CASE("device: keys older than REJECT_AFTER_TIME are never used", "[unit]") {
-  Net n;
+  Net n{GENERATE(false, true)};
   n.send(n.a, ipv4(1, 2, 10));
   // Cut the link, then let 181 s pass.
   n.drop_if = [](const Wire&) { return true; };
@@ -254,7 +269,7 @@ TEST_CASE("device: keys older than REJECT_AFTER_TIME are never used", "[unit]") 
 }
 
 TEST_CASE("device: preshared keys must match", "[unit]") {
-  Net n;
+  Net n{GENERATE(false, true)};
   Key psk;
   random_bytes(psk.span());
   SECTION("both sides") {
@@ -274,7 +289,7 @@ TEST_CASE("device: preshared keys must match", "[unit]") {
 }
 
 TEST_CASE("device: under load, a cookie reply then mac2 gets the handshake through", "[unit]") {
-  Net n;
+  Net n{GENERATE(false, true)};
   n.b.dev.set_under_load(true);
   n.send(n.a, ipv4(1, 2, 10));
   CHECK(n.b.tun.empty());
@@ -289,7 +304,7 @@ TEST_CASE("device: under load, a cookie reply then mac2 gets the handshake throu
 }
 
 TEST_CASE("device: handshake messages with a bad mac1 are dropped before any crypto", "[unit]") {
-  Net n;
+  Net n{GENERATE(false, true)};
   n.drop_if = [](const Wire&) { return true; };
   n.send(n.a, ipv4(1, 2, 10));
   Wire init = n.seen[0];
@@ -300,12 +315,13 @@ TEST_CASE("device: handshake messages with a bad mac1 are dropped before any cry
 }
 
 TEST_CASE("device: roaming, the endpoint follows the last authenticated source", "[unit]") {
-  Net n;
+  Net n{GENERATE(false, true)};
   n.send(n.a, ipv4(1, 2, 10));
   n.send(n.b, ipv4(2, 1, 10));
   const Endpoint moved = Endpoint::v4({192, 0, 2, 1}, 40000);
   // a's next packet arrives from a new port.
   n.a.dev.send_ip_packet(ipv4(1, 2, 10), n.now, n.out);
+  n.out.seal_all();
   REQUIRE(n.out.datagrams().size() == 1);
   std::vector<std::uint8_t> bytes = n.out.datagrams()[0].bytes;
   n.out.clear();
@@ -323,7 +339,7 @@ TEST_CASE("device: roaming, the endpoint follows the last authenticated source",
 }
 
 TEST_CASE("device: passive keepalive 10 s after receiving data", "[unit]") {
-  Net n;
+  Net n{GENERATE(false, true)};
   n.send(n.a, ipv4(1, 2, 10));
   const auto before = n.seen.size();
   n.advance(kKeepaliveTimeout);
@@ -334,7 +350,7 @@ TEST_CASE("device: passive keepalive 10 s after receiving data", "[unit]") {
 }
 
 TEST_CASE("device: persistent keepalive", "[unit]") {
-  Net n;
+  Net n{GENERATE(false, true)};
   n.send(n.a, ipv4(1, 2, 10));
   REQUIRE(n.a.dev.set_persistent_keepalive(n.b.pub(), 25, n.now, n.out));
   n.drain(n.a);
@@ -351,7 +367,7 @@ TEST_CASE("device: persistent keepalive", "[unit]") {
 }
 
 TEST_CASE("device: retries every 5 s, gives up after 90 s, zeroes keys at 540 s", "[unit]") {
-  Net n;
+  Net n{GENERATE(false, true)};
   n.drop_if = [](const Wire&) { return true; };
   n.send(n.a, ipv4(1, 2, 10));
   n.advance_by_steps(120 * kSecond, kSecond);
@@ -386,7 +402,7 @@ TEST_CASE("device: low-order peer keys never produce a packet", "[unit]") {
 }
 
 TEST_CASE("device: initiations from unknown keys get no answer", "[unit]") {
-  Net n;
+  Net n{GENERATE(false, true)};
   Side c(3);
   REQUIRE(c.dev.add_peer(n.b.pub()));
   REQUIRE(c.dev.set_endpoint(n.b.pub(), n.b.addr));
@@ -401,7 +417,7 @@ TEST_CASE("device: initiations from unknown keys get no answer", "[unit]") {
 }
 
 TEST_CASE("device: configuration errors and peer removal", "[unit]") {
-  Net n;
+  Net n{GENERATE(false, true)};
   auto own = n.a.dev.add_peer(n.a.pub());
   REQUIRE_FALSE(own);
   CHECK(own.error().code() == ErrorCode::kInvalidArgument);
@@ -424,7 +440,7 @@ TEST_CASE("device: configuration errors and peer removal", "[unit]") {
 
 TEST_CASE("device: re-setting the same private key keeps sessions; a new key restarts them",
           "[unit]") {
-  Net n;
+  Net n{GENERATE(false, true)};
   n.send(n.a, ipv4(1, 2, 10));
   n.send(n.b, ipv4(2, 1, 10));
   const auto before = n.seen.size();
@@ -442,7 +458,7 @@ TEST_CASE("device: re-setting the same private key keeps sessions; a new key res
 }
 
 TEST_CASE("device: IPv6 inner packets route and source-check too", "[unit]") {
-  Net n;
+  Net n{GENERATE(false, true)};
   auto v6 = [](std::uint8_t last) {
     IpPrefix p;
     p.family = 6;
@@ -466,6 +482,72 @@ TEST_CASE("device: IPv6 inner packets route and source-check too", "[unit]") {
   n.send(n.a, packet(7, 2));
   CHECK(n.b.tun.size() == 1);
   CHECK(n.b.dev.drops().bad_source == 1);
+}
+
+TEST_CASE("device: split receive of a group, in order, with replays and bad tags", "[unit]") {
+  Net n{true};
+  n.send(n.a, ipv4(1, 2, 10));
+  REQUIRE(n.b.tun.size() == 1);
+  // Five data messages a -> b captured off the wire, then received as one group: all
+  // phase 1 first, then all phase 2 (in reverse, as workers may), then phase 3 in order.
+  n.drop_if = [](const Wire&) { return true; };
+  for (int i = 0; i < 5; ++i)
+    n.send(n.a, ipv4(1, 2, static_cast<std::size_t>(20 + i), static_cast<std::uint8_t>(i)));
+  n.drop_if = nullptr;
+  std::vector<std::vector<std::uint8_t>> group;
+  for (std::size_t i = n.seen.size() - 5; i < n.seen.size(); ++i)
+    group.push_back(n.seen[i].bytes);
+  group.push_back(group[1]);  // a replay inside the group
+  group.push_back(group[2]);  // and a forgery
+  group.back()[kTransportHeaderLen] ^= 1;
+  group.push_back({4, 0, 0, 0, 1, 2});  // and junk
+  std::vector<OpenJob> jobs(group.size());
+  std::vector<bool> begun(group.size());
+  for (std::size_t i = 0; i < group.size(); ++i)
+    begun[i] = n.b.dev.begin_open(group[i], n.now, jobs[i]);
+  CHECK(begun == std::vector<bool>{true, true, true, true, true, true, true, false});
+  for (std::size_t i = group.size(); i-- > 0;)
+    if (begun[i]) (void)open_datagram(jobs[i], group[i]);
+  for (std::size_t i = 0; i < group.size(); ++i)
+    if (begun[i]) n.b.dev.finish_open(jobs[i], group[i], n.a.addr, n.now, n.out);
+  n.drain(n.b);
+  REQUIRE(n.b.tun.size() == 6);
+  for (int i = 0; i < 5; ++i)
+    CHECK(n.b.tun[1 + static_cast<std::size_t>(i)] ==
+          ipv4(1, 2, static_cast<std::size_t>(20 + i), static_cast<std::uint8_t>(i)));
+  CHECK(n.b.dev.drops().replayed == 1);
+  CHECK(n.b.dev.drops().decrypt_failed == 1);
+  CHECK(n.b.dev.drops().malformed == 1);
+}
+
+TEST_CASE("device: a deferred datagram is plaintext until sealed", "[unit]") {
+  Net n{true};
+  n.send(n.a, ipv4(1, 2, 10));
+  const auto pkt = ipv4(1, 2, 40, 0x77);
+  Output o;
+  o.set_defer_seal(true);
+  n.a.dev.send_ip_packet(pkt, n.now, o);
+  REQUIRE(o.datagrams().size() == 1);
+  REQUIRE(o.seal_jobs().size() == 1);
+  const auto before = o.datagrams()[0].bytes;
+  CHECK(std::equal(pkt.begin(), pkt.end(), before.begin() + kTransportHeaderLen));
+  OpenJob job;
+  std::vector<std::uint8_t> copy = before;
+  REQUIRE(n.b.dev.begin_open(copy, n.now, job));
+  CHECK_FALSE(open_datagram(job, copy));  // not sealed: the tag cannot verify
+  o.seal_all();
+  CHECK(o.seal_jobs().empty());
+  o.seal_all();  // a second seal finds nothing left to do
+  copy = o.datagrams()[0].bytes;
+  CHECK_FALSE(std::equal(pkt.begin(), pkt.end(), copy.begin() + kTransportHeaderLen));
+  REQUIRE(n.b.dev.begin_open(copy, n.now, job));
+  REQUIRE(open_datagram(job, copy));
+  n.b.dev.finish_open(job, copy, n.a.addr, n.now, n.out);
+  n.drain(n.b);
+  REQUIRE(n.b.tun.size() == 2);
+  CHECK(n.b.tun[1] == pkt);
+  o.clear();
+  CHECK(o.seal_jobs().empty());
 }
 
 }  // namespace

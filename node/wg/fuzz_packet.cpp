@@ -1,7 +1,9 @@
 // libFuzzer target: arbitrary datagrams into a Device that has a peer and a live session,
-// so handshake, cookie and transport parsing and the state machine all see fuzz input.
+// so handshake, cookie and transport parsing and the state machine all see fuzz input,
+// through both the serial calls and the daemon's split receive / deferred seal path.
 #include <cstddef>
 #include <cstdint>
+#include <vector>
 
 #include "node/wg/device.hpp"
 
@@ -34,9 +36,22 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   t += 1'000'000;
   ward::wg::Time now{t, t};
   s.b.receive_datagram({data, size}, s.ea, now, s.out);
+  // The daemon's split receive path over the same bytes (decrypting a copy in place).
+  std::vector<std::uint8_t> copy(data, data + size);
+  ward::wg::OpenJob job;
+  if (s.b.begin_open(copy, now, job)) {
+    (void)ward::wg::open_datagram(job, copy);
+    s.b.finish_open(job, copy, s.ea, now, s.out);
+  }
   // Also feed it as an inner packet, and as a UAPI-free tick.
   s.a.send_ip_packet({data, size}, now, s.out);
   s.a.tick(now, s.out);
+  s.out.clear();
+  // And once more with deferred sealing, as the daemon encrypts.
+  s.out.set_defer_seal(true);
+  s.a.send_ip_packet({data, size}, now, s.out);
+  s.out.seal_all();
+  s.out.set_defer_seal(false);
   s.out.clear();
   return 0;
 }

@@ -31,6 +31,10 @@ class RecvBatch {
   std::span<const std::uint8_t> datagram(std::size_t i) const {
     return {storage_.data() + views_[i].offset, views_[i].len};
   }
+  // The same bytes, writable (the data plane decrypts in place).
+  std::span<std::uint8_t> mutable_datagram(std::size_t i) {
+    return {storage_.data() + views_[i].offset, views_[i].len};
+  }
   const Endpoint& source(std::size_t i) const { return views_[i].source; }
 
  private:
