@@ -53,10 +53,13 @@ void Compiler::index_user_slot(std::uint32_t slot, bool add) {
   const std::string& user = slots_[slot].dev.user;
   if (user.empty()) return;
   SlotSet& v = user_slots_[user];
-  if (add)
+  if (add) {
     insert_sorted(v, slot);
-  else
+    slots_[slot].user_set = &v;
+  } else {
     erase_sorted(v, slot);
+    slots_[slot].user_set = nullptr;
+  }
 }
 
 void Compiler::refresh_ranks() {
@@ -67,6 +70,26 @@ void Compiler::refresh_ranks() {
     rank_[s] = static_cast<std::uint32_t>(rank_to_slot_.size());
     rank_to_slot_.push_back(s);
   }
+}
+
+void Compiler::rank_insert(std::uint32_t s) {
+  const std::string& id = slots_[s].dev.id;
+  auto at = std::lower_bound(
+      rank_to_slot_.begin(), rank_to_slot_.end(), id,
+      [this](std::uint32_t x, const std::string& k) { return slots_[x].dev.id < k; });
+  auto from = static_cast<std::size_t>(at - rank_to_slot_.begin());
+  rank_to_slot_.insert(at, s);
+  rank_.resize(slots_.size(), UINT32_MAX);
+  for (std::size_t i = from; i < rank_to_slot_.size(); ++i)
+    rank_[rank_to_slot_[i]] = static_cast<std::uint32_t>(i);
+}
+
+void Compiler::rank_erase(std::uint32_t s) {
+  const std::size_t from = rank_[s];
+  rank_to_slot_.erase(rank_to_slot_.begin() + static_cast<std::ptrdiff_t>(from));
+  rank_[s] = UINT32_MAX;
+  for (std::size_t i = from; i < rank_to_slot_.size(); ++i)
+    rank_[rank_to_slot_[i]] = static_cast<std::uint32_t>(i);
 }
 
 void Compiler::refresh_slot_derived(std::uint32_t s) {
@@ -255,6 +278,9 @@ void Compiler::full_compile() {
 
   rules_.assign(policy_->rules.size(), CRule{});
   self_rules_.clear();
+  dirty_.clear();
+  dirty_index_.assign(rules_.size(), 0);
+  gained_rules_.clear();
   for (std::uint32_t i = 0; i < policy_->rules.size(); ++i) {
     const Rule& rule = policy_->rules[i];
     CRule& cr = rules_[i];
@@ -263,8 +289,19 @@ void Compiler::full_compile() {
     for (const std::string& p : rule.src_posture)
       cr.postures.push_back(posture_index_.at(p));
     cr.entry.assign(rule.dst.size(), {});
-    for (const DstEntry& e : rule.dst)
-      cr.has_self = cr.has_self || e.alias.kind == AliasKind::kSelf;
+    for (const DstEntry& e : rule.dst) {
+      if (e.alias.kind == AliasKind::kSelf) {
+        cr.has_self = true;
+        add_group(cr.self_groups, e.protos, e.ports);
+      } else {
+        ++cr.nonself_entries;
+        add_group(cr.all_groups, e.protos, e.ports);
+      }
+    }
+    for (auto& groups : {&cr.all_groups, &cr.self_groups}) {
+      for (auto& [protos, ports] : *groups)
+        ports = normalize_ports(std::move(ports));
+    }
     if (cr.has_self) self_rules_.push_back(i);
     if (cr.live) {
       for (const Alias& a : rule.src) {

@@ -17,7 +17,10 @@
 // Compile once: aliases are resolved to device sets once per compile; per-rule source
 // sets and per-device rule indexes are kept so a change touches only the devices whose
 // netmaps can change. Every mutating call returns the ids (sorted) of exactly the devices
-// whose netmap content changed (removed devices included).
+// whose netmap content changed (removed devices included). A device change patches each
+// affected netmap from its previous version (the changed device's peer entry, and the
+// filters of rules whose sources changed) into a new Netmap; previous versions stay
+// valid for whoever still holds them (the publisher diffs against them).
 //
 // Thread-safety: a Compiler is not thread-safe; callers serialise access. Netmaps it hands
 // out are immutable and may be read concurrently and kept after later changes.
@@ -92,7 +95,18 @@ class Compiler {
     std::vector<std::uint32_t> dst_rules;  // ... in a (non-self) destination entry
     std::vector<char> posture_ok;          // per posture index
     std::shared_ptr<const Netmap> netmap;
+    // user_slots_[dev.user] while the slot is indexed under a user (nodes of an
+    // unordered_map are stable), so netmap building does not hash the email.
+    const std::vector<std::uint32_t>* user_set = nullptr;
   };
+  // A rule whose sources changed in the change being applied, as it was before it.
+  struct DirtyRule {
+    std::uint32_t rule = 0;
+    std::shared_ptr<const SourceList> old_list;
+    bool was_empty = false;        // no sources before
+    bool content_changed = false;  // its source prefixes differ now (set by propagate)
+  };
+  enum class FilterPatch { kUnchanged, kChanged, kUnknown };
   struct CRule {
     const Rule* rule = nullptr;
     bool live = false;
@@ -102,6 +116,11 @@ class Compiler {
     std::vector<std::vector<std::uint32_t>> entry;  // per dst entry (empty for self)
     std::vector<std::uint32_t> dst_union;           // union of non-self entries
     std::shared_ptr<const SourceList> src_list;
+    // Filter (protos, ports) groups, normalised once per compile: for a destination in
+    // every non-self entry, and for the autogroup:self entries.
+    std::size_t nonself_entries = 0;
+    std::vector<std::pair<ProtoSet, PortSet>> all_groups;
+    std::vector<std::pair<ProtoSet, PortSet>> self_groups;
   };
 
   Compiler(std::shared_ptr<const Policy> policy, Time now, CompileOptions options);
@@ -110,6 +129,10 @@ class Compiler {
   void load(Inventory inventory);
   void index_user_slot(std::uint32_t slot, bool add);
   void refresh_ranks();
+  // Keep the ranks after one live slot joins (already in by_id_) or leaves (already
+  // out of by_id_): O(devices) over two arrays instead of walking by_id_.
+  void rank_insert(std::uint32_t slot);
+  void rank_erase(std::uint32_t slot);
   void refresh_slot_derived(std::uint32_t slot);
   bool self_eligible(std::uint32_t slot) const;
   bool passes(const CRule& r, std::uint32_t slot) const;
@@ -126,8 +149,32 @@ class Compiler {
   // The netmap of an untouched slot after `touched` changed, or nullptr if unchanged.
   std::shared_ptr<const Netmap> patch_netmap(std::uint32_t slot,
                                              const std::vector<std::uint32_t>& touched) const;
+  // patch_netmap for a single touched slot: copies the old peer list around the one entry
+  // that can differ instead of merging.
+  std::shared_ptr<const Netmap> patch_netmap_one(std::uint32_t slot, std::uint32_t touched,
+                                                 std::vector<FilterRule> filters,
+                                                 bool filters_changed) const;
+  // The device ids of `slots` (alive) merged with `extra`, sorted and unique.
+  std::vector<std::string> ids_of(std::vector<std::uint32_t> slots,
+                                  std::vector<std::string> extra) const;
   ProvenanceList why(std::uint32_t d, std::uint32_t t) const;
   std::vector<FilterRule> build_filters(std::uint32_t slot) const;
+  // How many of a rule's non-self entries list the slot.
+  std::size_t entries_with(const CRule& r, std::uint32_t slot) const;
+  // The normalised (protos, ports) groups of the rule's non-self entries listing the slot
+  // (CRule::all_groups when that is all of them).
+  std::vector<std::pair<ProtoSet, PortSet>> partial_groups(const CRule& r,
+                                                           std::uint32_t slot) const;
+  // The slots of the slot's user (user_slots_), which must be indexed.
+  const std::vector<std::uint32_t>& user_devices(std::uint32_t slot) const;
+  // The filters of an untouched slot after the current change, patched from its old ones
+  // (only dirty rules' non-self filters can differ): kUnchanged (old ones still exact),
+  // kChanged (written to out), or kUnknown (the caller builds them).
+  FilterPatch patch_filters(std::uint32_t slot, const Netmap& old,
+                            std::vector<FilterRule>& out) const;
+  // Starts a change of devices owned by `users` (before and after): forgets dirty rules.
+  void begin_change(std::vector<std::string> users);
+  void mark_dirty(std::uint32_t rule);
   std::vector<std::uint32_t> peer_slots(const Netmap& m) const;
   // Applies a change to `touched` slots (already updated in place) and recomputes
   // affected netmaps; old_peers are the touched slots' peers before the change.
@@ -149,6 +196,11 @@ class Compiler {
   std::vector<std::uint32_t> rank_to_slot_;  // position -> slot
   std::vector<CRule> rules_;
   std::vector<std::uint32_t> self_rules_;  // rules with an autogroup:self destination
+  // The change being applied (upsert_device, remove_device, upsert_user).
+  std::vector<DirtyRule> dirty_;
+  std::vector<std::uint32_t> dirty_index_;   // rule -> 1 + index into dirty_, or 0
+  std::vector<std::uint32_t> gained_rules_;  // dirty rules that had no sources before
+  std::vector<std::string> touched_users_;
   std::map<std::string, int, std::less<>> posture_index_;
   std::vector<const Posture*> postures_;
 };

@@ -39,13 +39,12 @@ void Compiler::refresh_memberships(std::uint32_t s, const std::vector<net::Prefi
       }
     }
     bool was = has(cr.src, s);
-    if (in_src != was) {
-      if (in_src)
-        insert_sorted(cr.src, s);
-      else
-        erase_sorted(cr.src, s);
-    }
     if (in_src != was || (in_src && addrs_changed)) {
+      mark_dirty(i);
+      if (in_src && !was)
+        insert_sorted(cr.src, s);
+      else if (!in_src && was)
+        erase_sorted(cr.src, s);
       patch_src_list(cr, was ? old_addrs : std::vector<net::Prefix>{},
                      in_src ? x.info->allowed_ips : std::vector<net::Prefix>{});
     }
@@ -74,31 +73,99 @@ void Compiler::refresh_memberships(std::uint32_t s, const std::vector<net::Prefi
   x.dst_rules = std::move(dst_rules);
 }
 
-std::vector<std::string> Compiler::propagate(const SlotSet& touched, SlotSet affected,
-                                             std::vector<std::string> changed) {
+void Compiler::begin_change(std::vector<std::string> users) {
+  for (const DirtyRule& d : dirty_)
+    dirty_index_[d.rule] = 0;
+  dirty_.clear();
+  gained_rules_.clear();
+  touched_users_ = std::move(users);
+}
+
+void Compiler::mark_dirty(std::uint32_t rule) {
+  if (dirty_index_[rule] != 0) return;
+  const CRule& cr = rules_[rule];
+  dirty_.push_back({rule, cr.src_list, cr.src.empty(), false});
+  dirty_index_[rule] = static_cast<std::uint32_t>(dirty_.size());
+}
+
+std::vector<std::string> Compiler::ids_of(SlotSet slots, std::vector<std::string> extra) const {
+  // Device ids sort like ranks; strings are only compared for the few `extra` ids.
+  std::sort(slots.begin(), slots.end(),
+            [this](std::uint32_t a, std::uint32_t b) { return rank_[a] < rank_[b]; });
+  slots.erase(std::unique(slots.begin(), slots.end()), slots.end());
+  std::vector<std::string> out;
+  out.reserve(slots.size() + extra.size());
+  for (std::uint32_t s : slots)
+    out.push_back(slots_[s].dev.id);
+  for (std::string& id : extra) {
+    auto it = std::lower_bound(out.begin(), out.end(), id);
+    if (it == out.end() || *it != id) out.insert(it, std::move(id));
+  }
+  return out;
+}
+
+std::vector<std::string> Compiler::propagate(const SlotSet& touched, SlotSet old_peers,
+                                             std::vector<std::string> also_changed) {
+  // 0: not affected, 1: affected (a peer before or after), 2: touched.
+  std::vector<char> mark(slots_.size(), 0);
+  for (std::uint32_t t : touched)
+    mark[t] = 2;
+  SlotSet affected;
+  auto add = [&](std::uint32_t p) {
+    if (mark[p] == 0) {
+      mark[p] = 1;
+      affected.push_back(p);
+    }
+  };
+  for (std::uint32_t p : old_peers)
+    add(p);
+  for (DirtyRule& dr : dirty_) {
+    const CRule& cr = rules_[dr.rule];
+    dr.content_changed =
+        dr.old_list != cr.src_list && dr.old_list->prefixes != cr.src_list->prefixes;
+    if (dr.was_empty && !cr.src.empty()) gained_rules_.push_back(dr.rule);
+  }
+  SlotSet changed;
   for (std::uint32_t t : touched) {
     Slot& x = slots_[t];
     if (!x.alive) continue;
     auto m = build_netmap(t);
-    SlotSet now_peers = peer_slots(*m);
-    affected.insert(affected.end(), now_peers.begin(), now_peers.end());
+    for (const PeerEntry& p : m->peers)
+      add(p.info->slot);
     if (!x.netmap || !same_content(*x.netmap, *m)) {
       x.netmap = std::move(m);
-      changed.push_back(x.dev.id);
+      changed.push_back(t);
     }
   }
-  sort_unique(affected);
-  for (std::uint32_t d : affected) {
+  // A change to a device everybody peers with patches thousands of netmaps, each in
+  // memory of its own: fetch a few ahead (slot, then its netmap, then its arrays) so the
+  // loop is not bound by one cache miss after another.
+  const std::size_t n = affected.size();
+  for (std::size_t i = 0; i < n; ++i) {
+    if (i + 6 < n) {
+      const Slot& y = slots_[affected[i + 6]];
+      __builtin_prefetch(&y.netmap);
+      __builtin_prefetch(&y.dst_rules);
+    }
+    if (i + 4 < n) {
+      if (const Netmap* m = slots_[affected[i + 4]].netmap.get()) __builtin_prefetch(m);
+    }
+    if (i + 2 < n) {
+      if (const Netmap* m = slots_[affected[i + 2]].netmap.get()) {
+        __builtin_prefetch(m->peers.data());
+        __builtin_prefetch(m->filters.data());
+      }
+    }
+    const std::uint32_t d = affected[i];
     Slot& x = slots_[d];
-    if (!x.alive || has(touched, d)) continue;
+    if (!x.alive) continue;
     if (auto m = patch_netmap(d, touched)) {
       x.netmap = std::move(m);
-      changed.push_back(x.dev.id);
+      changed.push_back(d);
     }
   }
-  std::sort(changed.begin(), changed.end());
-  changed.erase(std::unique(changed.begin(), changed.end()), changed.end());
-  return changed;
+  begin_change({});  // drop the old source lists now
+  return ids_of(std::move(changed), std::move(also_changed));
 }
 
 Result<std::vector<std::string>> Compiler::upsert_device(Device dev) {
@@ -121,6 +188,10 @@ Result<std::vector<std::string>> Compiler::upsert_device(Device dev) {
   }
   SlotSet old_peers;
   std::vector<net::Prefix> old_addrs;
+  std::vector<std::string> users;
+  if (!dev.user.empty()) users.push_back(dev.user);
+  if (existing != by_id_.end() && !slots_[s].dev.user.empty()) users.push_back(slots_[s].dev.user);
+  begin_change(std::move(users));
   if (existing != by_id_.end()) {
     Slot& x = slots_[s];
     old_peers = peer_slots(*x.netmap);
@@ -137,7 +208,7 @@ Result<std::vector<std::string>> Compiler::upsert_device(Device dev) {
     x.alive = true;
     slots_.push_back(std::move(x));
     by_id_[slots_[s].dev.id] = s;
-    refresh_ranks();
+    rank_insert(s);
   }
   Slot& x = slots_[s];
   by_name_[x.dev.name] = s;
@@ -155,6 +226,8 @@ Result<std::vector<std::string>> Compiler::remove_device(std::string_view id) {
   if (it == by_id_.end()) return Error::not_found("no device " + quote(id));
   std::uint32_t s = it->second;
   Slot& x = slots_[s];
+  begin_change(x.dev.user.empty() ? std::vector<std::string>{}
+                                  : std::vector<std::string>{x.dev.user});
   SlotSet old_peers = peer_slots(*x.netmap);
   std::vector<net::Prefix> old_addrs = x.dev.addresses();
   std::string dev_id = x.dev.id;
@@ -167,7 +240,7 @@ Result<std::vector<std::string>> Compiler::remove_device(std::string_view id) {
   x.alive = false;
   x.eligible = false;
   x.netmap.reset();
-  refresh_ranks();
+  rank_erase(s);
   refresh_memberships(s, old_addrs);
   return propagate({s}, std::move(old_peers), {dev_id});
 }
@@ -177,6 +250,7 @@ Result<std::vector<std::string>> Compiler::upsert_user(User user) {
   check.users.push_back(std::move(user));
   WARD_RETURN_IF_ERROR(validate_inventory(check));
   User& u = check.users.front();
+  begin_change({u.email});
   SlotSet touched, old_peers;
   if (auto it = user_slots_.find(u.email); it != user_slots_.end()) touched = it->second;
   for (std::uint32_t t : touched) {

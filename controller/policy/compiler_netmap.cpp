@@ -13,6 +13,33 @@ using detail::insert_sorted;
 using detail::SlotSet;
 using detail::sort_unique;
 
+std::size_t Compiler::entries_with(const CRule& cr, std::uint32_t d) const {
+  std::size_t in = 0;
+  for (std::size_t e = 0; e < cr.entry.size(); ++e) {
+    if (cr.rule->dst[e].alias.kind != AliasKind::kSelf && has(cr.entry[e], d)) ++in;
+  }
+  return in;
+}
+
+std::vector<std::pair<ProtoSet, PortSet>> Compiler::partial_groups(const CRule& cr,
+                                                                   std::uint32_t d) const {
+  std::vector<std::pair<ProtoSet, PortSet>> groups;
+  for (std::size_t e = 0; e < cr.entry.size(); ++e) {
+    const DstEntry& de = cr.rule->dst[e];
+    if (de.alias.kind != AliasKind::kSelf && has(cr.entry[e], d)) {
+      add_group(groups, de.protos, de.ports);
+    }
+  }
+  for (auto& [protos, ports] : groups)
+    ports = normalize_ports(std::move(ports));
+  return groups;
+}
+
+const SlotSet& Compiler::user_devices(std::uint32_t d) const {
+  const Slot& x = slots_[d];
+  return x.user_set ? *x.user_set : user_slots_.at(x.dev.user);
+}
+
 std::vector<FilterRule> Compiler::build_filters(std::uint32_t d) const {
   std::vector<FilterRule> out;
   const Slot& x = slots_[d];
@@ -25,21 +52,18 @@ std::vector<FilterRule> Compiler::build_filters(std::uint32_t d) const {
   for (std::uint32_t r : rules) {
     const CRule& cr = rules_[r];
     if (!cr.live) continue;
-    const Rule& rule = *cr.rule;
     if (!cr.src.empty() && has(x.dst_rules, r)) {
-      std::vector<std::pair<ProtoSet, PortSet>> groups;
-      for (std::size_t e = 0; e < rule.dst.size(); ++e) {
-        if (rule.dst[e].alias.kind != AliasKind::kSelf && has(cr.entry[e], d)) {
-          add_group(groups, rule.dst[e].protos, rule.dst[e].ports);
-        }
-      }
-      for (auto& [protos, ports] : groups) {
-        out.push_back({cr.src_list, normalize_ports(std::move(ports)), protos, r});
+      if (entries_with(cr, d) == cr.nonself_entries) {
+        for (const auto& [protos, ports] : cr.all_groups)
+          out.push_back({cr.src_list, ports, protos, r});
+      } else {
+        for (auto& [protos, ports] : partial_groups(cr, d))
+          out.push_back({cr.src_list, std::move(ports), protos, r});
       }
     }
     if (self_ok && cr.has_self) {
       auto list = std::make_shared<SourceList>();
-      for (std::uint32_t s : user_slots_.at(x.dev.user)) {
+      for (std::uint32_t s : user_devices(d)) {
         if (self_eligible(s) && has(cr.src, s)) {
           for (const net::Prefix& p : slots_[s].info->allowed_ips)
             list->prefixes.push_back(p);
@@ -48,14 +72,9 @@ std::vector<FilterRule> Compiler::build_filters(std::uint32_t d) const {
       if (list->prefixes.empty()) continue;
       std::sort(list->prefixes.begin(), list->prefixes.end());
       finish_source_list(*list);
-      std::vector<std::pair<ProtoSet, PortSet>> groups;
-      for (const DstEntry& e : rule.dst) {
-        if (e.alias.kind == AliasKind::kSelf) add_group(groups, e.protos, e.ports);
-      }
       std::shared_ptr<const SourceList> shared = std::move(list);
-      for (auto& [protos, ports] : groups) {
-        out.push_back({shared, normalize_ports(std::move(ports)), protos, r});
-      }
+      for (const auto& [protos, ports] : cr.self_groups)
+        out.push_back({shared, ports, protos, r});
     }
   }
   return out;
@@ -86,7 +105,7 @@ std::shared_ptr<const Netmap> Compiler::build_netmap(std::uint32_t d) const {
       push(t, r, Direction::kOutbound);
   }
   if (self_eligible(d)) {
-    const SlotSet& mine = user_slots_.at(x.dev.user);
+    const SlotSet& mine = user_devices(d);
     for (std::uint32_t r : self_rules_) {
       const CRule& cr = rules_[r];
       if (!cr.live) continue;
@@ -146,6 +165,22 @@ std::shared_ptr<const Netmap> Compiler::patch_netmap(std::uint32_t d,
   if (!x.eligible || !x.netmap) return build_netmap(d);
   const Netmap& old = *x.netmap;
   // Only the entries of touched devices and the filters can differ (see propagate()).
+  std::vector<FilterRule> filters;
+  bool filters_changed = false;
+  switch (patch_filters(d, old, filters)) {
+    case FilterPatch::kUnchanged:  // filters stays empty: old.filters are used
+      break;
+    case FilterPatch::kChanged:
+      filters_changed = true;
+      break;
+    case FilterPatch::kUnknown:
+      filters = build_filters(d);
+      filters_changed = !same_filters(old.filters, filters);
+      break;
+  }
+  if (touched.size() == 1) {
+    return patch_netmap_one(d, touched[0], std::move(filters), filters_changed);
+  }
   std::vector<PeerEntry> fresh;
   std::vector<const PeerEntry*> stale;
   bool peers_changed = false;
@@ -165,13 +200,12 @@ std::shared_ptr<const Netmap> Compiler::patch_netmap(std::uint32_t d,
     }
     if (before) stale.push_back(before);
   }
-  std::vector<FilterRule> filters = build_filters(d);
-  bool filters_changed = !same_filters(old.filters, filters);
   if (!peers_changed && !filters_changed) return nullptr;
 
   auto m = std::make_shared<Netmap>();
   m->self = old.self;
   m->persistent_keepalive = old.persistent_keepalive;
+  m->self_hash = old.self_hash;
   if (peers_changed) {
     std::sort(fresh.begin(), fresh.end(),
               [](const PeerEntry& a, const PeerEntry& b) { return a.info->id < b.info->id; });
@@ -182,9 +216,8 @@ std::shared_ptr<const Netmap> Compiler::patch_netmap(std::uint32_t d,
       sum += peer_entry_hash(p);
     m->peers.reserve(old.peers.size() + fresh.size());
     auto f = fresh.begin();
-    const bool single = touched.size() == 1;
     for (const PeerEntry& p : old.peers) {
-      if (single ? p.info->slot == touched[0] : has(touched, p.info->slot)) continue;
+      if (has(touched, p.info->slot)) continue;
       while (f != fresh.end() && f->info->id < p.info->id)
         m->peers.push_back(std::move(*f++));
       m->peers.push_back(p);
@@ -196,9 +229,119 @@ std::shared_ptr<const Netmap> Compiler::patch_netmap(std::uint32_t d,
     m->peers = old.peers;
     m->peers_hash = old.peers_hash;
   }
-  m->filters = std::move(filters);
-  m->filters_hash = filters_hash(m->filters);
-  combine_netmap_hash(*m);
+  if (filters_changed) {
+    m->filters = std::move(filters);
+    m->filters_hash = filters_hash(m->filters);
+  } else {
+    m->filters = old.filters;
+    m->filters_hash = old.filters_hash;
+  }
+  recombine_netmap_hash(*m);
+  return m;
+}
+
+Compiler::FilterPatch Compiler::patch_filters(std::uint32_t d, const Netmap& old,
+                                              std::vector<FilterRule>& out) const {
+  const Slot& x = slots_[d];
+  // A touched device of d's user may change d's autogroup:self sources (also when no
+  // rule's sources change: it may become, or stop being, a user device).
+  if (self_eligible(d) && !self_rules_.empty() &&
+      std::find(touched_users_.begin(), touched_users_.end(), x.dev.user) != touched_users_.end()) {
+    return FilterPatch::kUnknown;
+  }
+  if (dirty_.empty()) return FilterPatch::kUnchanged;
+  // A rule that had no sources had no filter here; one that gained sources may now.
+  for (std::uint32_t r : gained_rules_) {
+    if (has(x.dst_rules, r)) return FilterPatch::kUnknown;
+  }
+  bool changed = false;
+  const std::vector<FilterRule>& f = old.filters;
+  out.clear();
+  out.reserve(f.size());
+  for (std::size_t i = 0; i < f.size();) {
+    const std::uint32_t r = f[i].rule;
+    std::size_t j = i + 1;
+    while (j < f.size() && f[j].rule == r)
+      ++j;
+    const std::uint32_t di = r < dirty_index_.size() ? dirty_index_[r] : 0;
+    if (di == 0) {
+      out.insert(out.end(), f.begin() + static_cast<std::ptrdiff_t>(i),
+                 f.begin() + static_cast<std::ptrdiff_t>(j));
+      i = j;
+      continue;
+    }
+    // build_filters wrote this rule's non-self filters (one per protocol group of the
+    // entries listing d, which did not change) before its autogroup:self ones.
+    const DirtyRule& dr = dirty_[di - 1];
+    const CRule& cr = rules_[r];
+    std::size_t k = 0;
+    if (!dr.was_empty && has(x.dst_rules, r)) {
+      k = entries_with(cr, d) == cr.nonself_entries ? cr.all_groups.size()
+                                                    : partial_groups(cr, d).size();
+    }
+    if (k > j - i || (!cr.has_self && k != j - i)) return FilterPatch::kUnknown;
+    for (std::size_t n = i; n < i + k; ++n) {
+      if (cr.src.empty()) {
+        changed = true;  // the rule lost its last source
+        continue;
+      }
+      out.push_back(f[n]);
+      out.back().src = cr.src_list;
+      changed = changed || dr.content_changed;
+    }
+    out.insert(out.end(), f.begin() + static_cast<std::ptrdiff_t>(i + k),
+               f.begin() + static_cast<std::ptrdiff_t>(j));
+    i = j;
+  }
+  return changed ? FilterPatch::kChanged : FilterPatch::kUnchanged;
+}
+
+std::shared_ptr<const Netmap> Compiler::patch_netmap_one(std::uint32_t d, std::uint32_t t,
+                                                         std::vector<FilterRule> filters,
+                                                         bool filters_changed) const {
+  const Netmap& old = *slots_[d].netmap;
+  const std::string& tid = slots_[t].dev.id;
+  auto at =
+      std::lower_bound(old.peers.begin(), old.peers.end(), tid,
+                       [](const PeerEntry& e, const std::string& k) { return e.info->id < k; });
+  const bool present = at != old.peers.end() && at->info->id == tid;
+  // An entry with t's id but another slot would be a device replaced without this map
+  // being told; never patch around it.
+  if (present && at->info->slot != t) return build_netmap(d);
+  ProvenanceList w = why(d, t);
+  const std::shared_ptr<const PeerInfo>& info = slots_[t].info;
+  bool peers_changed = w.empty() ? present
+                                 : !present || !(at->why == w) ||
+                                       (at->info != info && !at->info->same_content(*info));
+  if (!peers_changed && !filters_changed) return nullptr;
+
+  auto m = std::make_shared<Netmap>();
+  m->self = old.self;
+  m->persistent_keepalive = old.persistent_keepalive;
+  m->self_hash = old.self_hash;
+  if (peers_changed) {
+    std::uint64_t sum = old.peers_hash;
+    m->peers.reserve(old.peers.size() + 1);
+    m->peers.insert(m->peers.end(), old.peers.begin(), at);
+    if (present) sum -= peer_entry_hash(*at);
+    if (!w.empty()) {
+      m->peers.push_back({info, std::move(w)});
+      sum += peer_entry_hash(m->peers.back());
+    }
+    m->peers.insert(m->peers.end(), present ? at + 1 : at, old.peers.end());
+    m->peers_hash = sum;
+  } else {
+    m->peers = old.peers;
+    m->peers_hash = old.peers_hash;
+  }
+  if (filters_changed) {
+    m->filters = std::move(filters);
+    m->filters_hash = filters_hash(m->filters);
+  } else {
+    m->filters = old.filters;  // equal content; keeps the old lists shared
+    m->filters_hash = old.filters_hash;
+  }
+  recombine_netmap_hash(*m);
   return m;
 }
 

@@ -8,12 +8,42 @@
 
 namespace ward::policy {
 
+void ProvenanceList::copy_heap(const ProvenanceList& other) {
+  u_.heap = {new Provenance[size_], size_};
+  std::copy(other.u_.heap.data, other.u_.heap.data + size_, u_.heap.data);
+}
+
+ProvenanceList& ProvenanceList::operator=(const ProvenanceList& other) {
+  if (this != &other) *this = ProvenanceList(other);
+  return *this;
+}
+
+ProvenanceList& ProvenanceList::operator=(ProvenanceList&& other) noexcept {
+  if (this != &other) {
+    if (size_ > kInline) delete[] u_.heap.data;
+    u_ = other.u_;
+    size_ = other.size_;
+    other.size_ = 0;
+  }
+  return *this;
+}
+
 void ProvenanceList::push_back(Provenance p) {
-  if (size_ < kInline)
-    inline_[size_] = p;
-  else
-    heap_.push_back(p);
-  ++size_;
+  if (size_ < kInline) {
+    u_.inline_[size_++] = p;
+    return;
+  }
+  if (size_ == kInline) {
+    Provenance first[kInline] = {u_.inline_[0], u_.inline_[1]};
+    u_.heap = {new Provenance[2 * kInline], 2 * kInline};
+    std::copy(first, first + kInline, u_.heap.data);
+  } else if (size_ == u_.heap.capacity) {
+    auto* bigger = new Provenance[2 * std::size_t{size_}];
+    std::copy(u_.heap.data, u_.heap.data + size_, bigger);
+    delete[] u_.heap.data;
+    u_.heap = {bigger, 2 * size_};
+  }
+  u_.heap.data[size_++] = p;
 }
 
 bool operator==(const ProvenanceList& a, const ProvenanceList& b) {
@@ -113,13 +143,10 @@ std::uint64_t filters_hash(const std::vector<FilterRule>& filters) {
     h = hash_mix(h, f.rule);
     for (const PortRange& r : f.ports)
       h = hash_mix(h, (std::uint64_t{r.first} << 16) | r.last);
-    for (std::size_t w = 0; w < 256; w += 64) {
-      std::uint64_t word = 0;
-      for (std::size_t b = 0; b < 64; ++b) {
-        if (f.protos.test(w + b)) word |= std::uint64_t{1} << b;
-      }
-      h = hash_mix(h, word);
-    }
+    // The set's four 64-bit words, low first (word-level shifts, not 256 bit tests).
+    static const ProtoSet kLowWord(~std::uint64_t{0});
+    for (std::size_t w = 0; w < 256; w += 64)
+      h = hash_mix(h, ((f.protos >> w) & kLowWord).to_ullong());
   }
   return h;
 }
@@ -132,8 +159,12 @@ void combine_netmap_hash(Netmap& m) {
   for (const net::Prefix& p : m.self.addresses)
     h = hash_prefix(h, p);
   h = hash_mix(h, static_cast<std::uint64_t>(m.self.status));
-  h = hash_mix(h, m.persistent_keepalive);
-  h = hash_mix(h, m.peers.size());
+  m.self_hash = hash_mix(h, m.persistent_keepalive);
+  recombine_netmap_hash(m);
+}
+
+void recombine_netmap_hash(Netmap& m) {
+  std::uint64_t h = hash_mix(m.self_hash, m.peers.size());
   h = hash_mix(h, m.peers_hash);
   m.hash = hash_mix(h, m.filters_hash);
 }

@@ -40,21 +40,48 @@ struct Provenance {
 };
 
 // A short list of provenances; up to two live inline so copying a netmap rarely allocates.
+// 24 bytes (a netmap of a big server holds thousands of these, and a change that touches
+// every netmap copies them all): the inline slots share storage with the heap pointer.
 class ProvenanceList {
  public:
+  ProvenanceList() = default;
+  ProvenanceList(const ProvenanceList& other) : size_(other.size_) {
+    if (size_ <= kInline)
+      u_ = other.u_;
+    else
+      copy_heap(other);
+  }
+  ProvenanceList(ProvenanceList&& other) noexcept : u_(other.u_), size_(other.size_) {
+    other.size_ = 0;
+  }
+  ProvenanceList& operator=(const ProvenanceList& other);
+  ProvenanceList& operator=(ProvenanceList&& other) noexcept;
+  ~ProvenanceList() {
+    if (size_ > kInline) delete[] u_.heap.data;
+  }
+
   void push_back(Provenance p);
   std::size_t size() const { return size_; }
   bool empty() const { return size_ == 0; }
   const Provenance& operator[](std::size_t i) const {
-    return i < kInline ? inline_[i] : heap_[i - kInline];
+    return size_ <= kInline ? u_.inline_[i] : u_.heap.data[i];
   }
   friend bool operator==(const ProvenanceList& a, const ProvenanceList& b);
 
  private:
   static constexpr std::size_t kInline = 2;
-  Provenance inline_[kInline];
+  void copy_heap(const ProvenanceList& other);
+  struct Heap {
+    Provenance* data;  // owned; all size_ entries when size_ > kInline
+    std::uint32_t capacity;
+  };
+  union Storage {
+    Provenance inline_[kInline];  // used while size_ <= kInline
+    Heap heap;
+    Storage() : inline_{} {}
+  };
+  Storage u_;
   std::uint32_t size_ = 0;
-  std::vector<Provenance> heap_;
 };
 
 struct PeerInfo {
@@ -113,6 +140,7 @@ struct Netmap {
   // in a few peers can be re-hashed without walking all of them).
   std::uint64_t peers_hash = 0;
   std::uint64_t filters_hash = 0;
+  std::uint64_t self_hash = 0;  // of self and persistent_keepalive
 
   const PeerEntry* find_peer(std::string_view id) const;
   // The first filter rule allowing the packet, or nullptr (deny).
@@ -129,6 +157,9 @@ std::uint64_t peer_entry_hash(const PeerEntry& entry);
 std::uint64_t filters_hash(const std::vector<FilterRule>& filters);
 // Recombines netmap.hash from self, peers_hash and filters_hash.
 void combine_netmap_hash(Netmap& netmap);
+// The same, trusting netmap.self_hash (for a netmap whose self is copied from one whose
+// self_hash is known): skips re-hashing self.
+void recombine_netmap_hash(Netmap& netmap);
 bool same_filters(const std::vector<FilterRule>& a, const std::vector<FilterRule>& b);
 
 bool same_content(const Netmap& a, const Netmap& b);

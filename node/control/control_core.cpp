@@ -24,6 +24,8 @@ std::vector<Action> ControlCore::accept(Netmap map, SysTime now) {
                              " ignored: the device certificate has expired"}};
   }
   failed_closed_ = false;
+  quarantined_ = false;
+  stop_reason_.clear();
   map_ = std::move(map);
   return {Action{.kind = ActionKind::kApply, .netmap = *map_}};
 }
@@ -39,7 +41,15 @@ std::vector<Action> ControlCore::on_line(std::string_view line, SysTime now) {
       [&](auto& m) -> std::vector<Action> {
         using T = std::decay_t<decltype(m)>;
         if constexpr (std::is_same_v<T, Terminal>) {
-          return terminate(std::string(terminal_kind_name(m.kind)) + ": " + m.reason);
+          std::string reason = std::string(terminal_kind_name(m.kind)) + ": " + m.reason;
+          if (m.kind == TerminalKind::kQuarantined) {
+            quarantined_ = true;
+            map_.reset();
+            stop_reason_ = reason;
+            return {Action{.kind = ActionKind::kDropAll, .reason = reason},
+                    Action{.kind = ActionKind::kQuarantined, .reason = reason}};
+          }
+          return terminate(std::move(reason));
         } else if constexpr (std::is_same_v<T, Keepalive>) {
           return {};
         } else if constexpr (std::is_same_v<T, Netmap>) {
@@ -70,6 +80,7 @@ std::vector<Action> ControlCore::on_line(std::string_view line, SysTime now) {
 std::vector<Action> ControlCore::terminate(std::string reason) {
   if (stopped_) return {};
   stopped_ = true;
+  quarantined_ = false;
   map_.reset();
   stop_reason_ = std::move(reason);
   return {Action{.kind = ActionKind::kDropAll, .reason = stop_reason_},

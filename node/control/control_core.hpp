@@ -8,8 +8,12 @@
 //   validates) -> kApply. No map or another base -> kReconnect (asking ?serial= of the
 //   map we have). A delta that fails -> kRejected, then kReconnect for a full map.
 // - keepalive: nothing.
-// - revoked / quarantined / expired: kDropAll, then kStop; the map is forgotten and every
-//   later message is ignored. Drop-all is the FIRST action: nothing is applied before it.
+// - revoked / expired: kDropAll, then kStop; the map is forgotten and every later message
+//   is ignored. Drop-all is the FIRST action: nothing is applied before it.
+// - quarantined: kDropAll, then kQuarantined; the map is forgotten. Quarantine is
+//   reversible: the daemon keeps asking the controller (the stream is closed after the
+//   message, so it reconnects), and the first valid netmap after unquarantine is applied
+//   as usual and ends the quarantine.
 // - tick(now) at or after the certificate's notAfter (fail closed): kDropAll once; the
 //   map is forgotten. Maps that arrive while the certificate is expired are not applied.
 //   A renewed certificate (renewed()) lets the next map be applied again.
@@ -30,11 +34,12 @@
 namespace ward::node::control {
 
 enum class ActionKind {
-  kApply,      // reconcile to `netmap`
-  kDropAll,    // remove every peer and filter accept now
-  kStop,       // stop the control client (revoked / quarantined / expired)
-  kReconnect,  // drop the stream and reconnect (with ?serial=`serial` if set)
-  kRejected,   // a message was refused; log `reason`, keep the last good map
+  kApply,        // reconcile to `netmap`
+  kDropAll,      // remove every peer and filter accept now
+  kStop,         // stop the control client (revoked / expired): final
+  kQuarantined,  // no access until the controller sends a netmap again; keep reconnecting
+  kReconnect,    // drop the stream and reconnect (with ?serial=`serial` if set)
+  kRejected,     // a message was refused; log `reason`, keep the last good map
 };
 
 struct Action {
@@ -62,9 +67,11 @@ class ControlCore {
   std::optional<std::uint64_t> resume_serial() const;
   const std::optional<Netmap>& netmap() const { return map_; }
   bool stopped() const { return stopped_; }
+  // Quarantined and no netmap received since (reason in stop_reason()).
+  bool quarantined() const { return quarantined_; }
   bool failed_closed() const { return failed_closed_; }
   SysTime deadline() const { return not_after_; }
-  // Why the core stopped ("revoked: ..."), empty while running.
+  // Why the core stopped or is quarantined ("revoked: ..."), empty while running.
   const std::string& stop_reason() const { return stop_reason_; }
 
  private:
@@ -76,6 +83,7 @@ class ControlCore {
   ValidateLimits validate_limits_;
   std::optional<Netmap> map_;
   bool stopped_ = false;
+  bool quarantined_ = false;
   bool failed_closed_ = false;
   std::string stop_reason_;
 };

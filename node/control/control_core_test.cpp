@@ -109,7 +109,7 @@ TEST_CASE("deltas apply on their base, otherwise reconnect", "[unit]") {
 }
 
 TEST_CASE("revocation drops everything first, then stops; later messages are ignored", "[unit]") {
-  for (const char* type : {"revoked", "quarantined", "expired"}) {
+  for (const char* type : {"revoked", "expired"}) {
     ControlCore c(kOwn, kNotAfter);
     c.on_line(netmap(5, {1}).dump(), kT0);
     auto a = c.on_line(json{{"type", type}, {"reason", "admin action"}}.dump(), kT0);
@@ -124,6 +124,39 @@ TEST_CASE("revocation drops everything first, then stops; later messages are ign
   auto t = c.terminate("renew refused: 403");
   REQUIRE(kinds(t) == std::vector{ActionKind::kDropAll, ActionKind::kStop});
   REQUIRE(c.terminate("again").empty());
+}
+
+TEST_CASE("quarantine drops everything first and lasts until the next netmap", "[unit]") {
+  ControlCore c(kOwn, kNotAfter);
+  c.on_line(netmap(5, {1}).dump(), kT0);
+  auto a = c.on_line(json{{"type", "quarantined"}, {"reason", "malware alert"}}.dump(), kT0);
+  REQUIRE(kinds(a) == std::vector{ActionKind::kDropAll, ActionKind::kQuarantined});
+  REQUIRE(a[0].reason == "quarantined: malware alert");
+  REQUIRE(c.quarantined());
+  REQUIRE_FALSE(c.stopped());
+  REQUIRE_FALSE(c.netmap());
+  REQUIRE_FALSE(c.resume_serial());  // reconnect without ?serial: a full map
+  // Quarantined again on reconnect: the same, nothing applied.
+  REQUIRE(kinds(c.on_line(json{{"type", "quarantined"}, {"reason", "x"}}.dump(), kT0)) ==
+          std::vector{ActionKind::kDropAll, ActionKind::kQuarantined});
+  // A delta cannot end it (there is no map to apply it to): ask for a full map.
+  json d = {{"type", "delta"},
+            {"serial", 7},
+            {"base_serial", 6},
+            {"peers_upsert", json::array()},
+            {"peers_remove", json::array()}};
+  REQUIRE(kinds(c.on_line(d.dump(), kT0)) == std::vector{ActionKind::kReconnect});
+  REQUIRE(c.quarantined());
+  // Unquarantined: the next full map is applied and ends the quarantine.
+  REQUIRE(kinds(c.on_line(netmap(8, {1}).dump(), kT0)) == std::vector{ActionKind::kApply});
+  REQUIRE_FALSE(c.quarantined());
+  REQUIRE(c.stop_reason().empty());
+  // Revocation while quarantined is final.
+  c.on_line(json{{"type", "quarantined"}, {"reason", "y"}}.dump(), kT0);
+  REQUIRE(kinds(c.on_line(json{{"type", "revoked"}, {"reason", "z"}}.dump(), kT0)) ==
+          std::vector{ActionKind::kDropAll, ActionKind::kStop});
+  REQUIRE(c.stopped());
+  REQUIRE_FALSE(c.quarantined());
 }
 
 TEST_CASE("fail closed: the last netmap is kept only until notAfter", "[unit]") {

@@ -40,6 +40,8 @@ using SteadyClock = std::chrono::steady_clock;
 using namespace std::chrono_literals;
 
 constexpr std::string_view kIfaceFile = "iface";
+// How often a quarantined device asks the controller whether it may come back.
+constexpr std::chrono::milliseconds kQuarantinePoll = 5s;
 
 std::uint64_t random_u64() {
   std::uint64_t v = 0;
@@ -305,6 +307,13 @@ void Node::perform(const std::vector<control::Action>& actions) {
         reconnect_timer_.stop();
         if (stream_client_) stream_client_->close_stream();
         break;
+      case control::ActionKind::kQuarantined:
+        state_ = "quarantined: " + a.reason;
+        log::error(*log_,
+                   "the controller quarantined this device: no peers until it is "
+                   "unquarantined; asking again every few seconds",
+                   {{"reason", a.reason}});
+        break;
       case control::ActionKind::kApply:
         state_ = "running";
         apply_netmap(*a.netmap);
@@ -375,6 +384,9 @@ void Node::stream_ended(const std::string& why) {
   if (stopping_ || core_->stopped()) return;
   last_control_error_ = why;
   auto delay = stream_backoff_.next_delay(SteadyClock::now());
+  // A quarantined device asks again at least every kQuarantinePoll, so that
+  // unquarantine restores access within seconds without touching the device.
+  if (core_->quarantined()) delay = std::min(delay, kQuarantinePoll);
   log::warn(*log_, "controller stream down; reconnecting",
             {{"reason", why}, {"delay_ms", std::to_string(delay.count())}});
   reconnect_timer_.start(delay, [this] { connect_stream(); });

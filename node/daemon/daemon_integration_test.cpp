@@ -10,8 +10,8 @@
 // Covered: enrollment by key from WARD_ENROLL_KEY (never logged), identity files and
 // modes, `status --json`, restart reusing the identity with no key, `down` leaving no
 // interface, control socket, UAPI socket or nftables table; SIGTERM doing the same.
-// Not covered yet: netmaps (the controller's /v1/stream is not implemented: it answers
-// 501), tunnels between nodes, revocation over the stream.
+// Netmaps, tunnels between nodes, policy changes, revocation over the stream and
+// controller restarts are in multinode_integration_test.cpp.
 #include <chrono>
 #include <cstdio>
 #include <fcntl.h>
