@@ -15,7 +15,7 @@ packages=(
   libbenchmark-dev
   # what the tests drive: real WireGuard peers, namespaces, filters, traffic
   wireguard-go wireguard-tools iproute2 nftables iperf3 iputils-ping netcat-openbsd
-  sqlite3 procps psmisc jq oathtool openssl
+  sqlite3 procps psmisc jq oathtool openssl python3
 )
 if [[ "${1:-}" == "--with-vm" ]]; then
   packages+=(qemu-system-x86 busybox-static linux-image-amd64 cpio kmod)
