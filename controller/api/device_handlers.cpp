@@ -116,8 +116,10 @@ Result<http::Response> handle_device_transition(ApiContext& ctx, Call& call) {
     details["to"] = std::string(store::device_status_name(to));
     if (!reason.empty()) details["reason"] = reason;
     d.status = to;
-    call.change_reason = "device " + std::string(store::device_status_name(to)) + " by " +
-                         call.user->user.email + (reason.empty() ? "" : ": " + reason);
+    // What the node is told: the action and the admin's reason, not who acted (the audit
+    // log keeps that).
+    call.change_reason = "device " + std::string(store::device_status_name(to)) +
+                         (reason.empty() ? "" : ": " + reason);
     return ok();
   });
 }

@@ -23,10 +23,6 @@ Result<NetmapHub*> hub(ApiContext& ctx) {
   return ctx.netmaps;
 }
 
-std::string hex_sha256(const std::string& text) {
-  return crypto::hex_encode(crypto::sha256(std::string_view(text)));
-}
-
 nlohmann::json version_json(const store::PolicyVersion& v, bool with_text) {
   nlohmann::json j = {{"version", v.version},
                       {"sha256", crypto::hex_encode(v.sha256)},
@@ -46,7 +42,8 @@ Result<http::Response> store_policy(ApiContext& ctx, Call& call, const std::stri
   WARD_ASSIGN_OR_RETURN(review::CheckResult checked,
                         review::check({text, std::string(name)}, live.inventory(), live,
                                       std::chrono::floor<std::chrono::seconds>(ctx.now())));
-  const std::string sha = hex_sha256(text);
+  const auto digest = crypto::sha256(std::string_view(text));
+  const std::string sha = crypto::hex_encode(digest);
   audit_details["sha256"] = sha;
   call.target = "policy";
   if (!checked.policy) {
@@ -70,7 +67,6 @@ Result<http::Response> store_policy(ApiContext& ctx, Call& call, const std::stri
   }
   store::PolicyVersion v;
   v.text = text;
-  const auto digest = crypto::sha256(std::string_view(text));
   v.sha256.assign(digest.begin(), digest.end());
   v.author = call.user->user.email;
   std::int64_t version = 0;
