@@ -211,20 +211,41 @@ cell_glyph() {
   esac
 }
 
-# Starts a WireGuard handshake on every configured tunnel (a ping each way; the filter may
-# drop it, the handshake completes anyway), so that a probe's timeout measures the filter,
-# not a first handshake on a loaded machine.
+# Completes a WireGuard handshake on every configured tunnel before the matrix, so that a
+# probe's timeout measures the filter, not a first handshake on a loaded machine.
+#
+# Each pair is started from one side only (the name that sorts first): when both ends send
+# a handshake initiation at the same moment, each answers the other's and drops the answer
+# to its own (WireGuard keeps one handshake state per peer, in wireguard-go as in the
+# kernel), so neither gets a session until the retransmission 5 s later. Pinging both ways
+# at once made exactly that race, and an allowed cell then timed out (CI, 2026-11-28).
+# Ready means both ends report a handshake with each other; a ping a second is resent
+# until then (the filter may drop the ping; the handshake completes anyway), for at most
+# H_WARM_S seconds, which covers one collision with the nodes' own first keepalives.
 hosp_warm_tunnels() {
-  local n o pids=()
+  local n o pair pairs=() waiting=() pids i
   for n in "${!N_NS[@]}"; do
     { active "$n" && [[ -n ${N_PID[$n]} ]]; } || continue
     for o in "${!N_NS[@]}"; do
-      { [[ $n != "$o" ]] && active "$o" && has_peer "$n" "$o"; } || continue
+      { [[ $n < "$o" ]] && active "$o" && [[ -n ${N_PID[$o]} ]] && has_peer "$n" "$o"; } ||
+        continue
+      pairs+=("$n $o")
+    done
+  done
+  for ((i = 0; i < ${H_WARM_S:-12}; i++)); do
+    waiting=() pids=()
+    for pair in "${pairs[@]}"; do
+      read -r n o <<<"$pair"
+      [[ $(handshake_of "$n" "${N_PUB[$o]}") != 0 && $(handshake_of "$o" "${N_PUB[$n]}") != 0 ]] &&
+        continue
+      waiting+=("$pair")
       ip netns exec "${N_NS[$n]}" ping -c 1 -W 1 "${N_V4[$o]}" >/dev/null 2>&1 &
       pids+=($!)
     done
+    ((${#waiting[@]})) || return 0
+    wait "${pids[@]}"
   done
-  ((${#pids[@]})) && wait "${pids[@]}"
+  echo "  warning: no handshake after ${H_WARM_S:-12} s between: ${waiting[*]}" >&2
   return 0
 }
 
