@@ -134,7 +134,7 @@ void Daemon::flush() {
       coalescer_.add(p.bytes);
     coalescer_.finish_batch();
     for (std::size_t i = 0; i < coalescer_.size(); ++i)
-      (void)tun_.write(coalescer_.packet(i));
+      (void)tun_.write(coalescer_.pieces(i));
   } else {
     for (const auto& p : out_.tun_packets())
       (void)tun_.write(p.bytes);

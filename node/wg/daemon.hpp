@@ -12,6 +12,13 @@
 // window, roaming, source check). So the packets of a peer leave and enter in order, and
 // no Device state is touched off the poll thread.
 //
+// Copies: a TSO super-packet read from TUN is split in place in the read buffer and each
+// segment copied once, into its datagram, where it is sealed in place. A received
+// datagram is decrypted in place in the receive buffer; the Output and the TcpCoalescer
+// refer to that plaintext (views), and the TUN write gathers it with writev. So the
+// receive buffers must not be refilled before the batch is flushed, which handle_udp
+// does at the end of every round.
+//
 // Lifetime: create() builds the interface and sockets; run() loops until stop() (safe to
 // call from a signal handler or another thread) and then removes the UAPI socket file.
 #pragma once

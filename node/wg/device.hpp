@@ -119,7 +119,9 @@ class Device {
   //   2. open_datagram(job, datagram) on any thread.
   //   3. finish_open: on this Device's thread with the same `now`, in the order the
   //      messages arrived: replay window, key confirmation, roaming, timers and the source
-  //      check, exactly as receive_datagram does; the plaintext goes to `out`.
+  //      check, exactly as receive_datagram does; the plaintext goes to `out` as a view
+  //      of `datagram` (Output::add_tun_view): its bytes must stay valid and unchanged
+  //      until `out` is cleared.
   // Between phases 1 and 3 of a group of messages the caller must make no other Device
   // call except finish_open for earlier messages of the group (handshake messages end a
   // group). A keypair dropped in between makes finish_open discard the message.
@@ -167,7 +169,8 @@ class Device {
   // counts the drop otherwise.
   Keypair* receiving_keypair(std::uint32_t receiver, Time now, Peer** peer);
   // Everything after a successful decryption; the plaintext is out's last TUN packet.
-  void accept_transport(std::uint32_t receiver, std::uint64_t counter, std::size_t wire_len,
+  // peer and kp come from receiving_keypair, called with the same `now` just before.
+  void accept_transport(Peer& peer, Keypair& kp, std::uint64_t counter, std::size_t wire_len,
                         const Endpoint& from, Time now, Output& out);
   void run_timers(Peer& peer, Time now, Output& out);
 

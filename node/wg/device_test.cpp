@@ -84,7 +84,7 @@ struct Net {
       if (!drop_if || !drop_if(w)) wire.push_back(std::move(w));
     }
     for (const auto& t : out.tun_packets())
-      s.tun.push_back(t.bytes);
+      s.tun.emplace_back(t.bytes.begin(), t.bytes.end());
     out.clear();
   }
   Side* side_at(const Endpoint& e) {
@@ -97,8 +97,10 @@ struct Net {
   void deliver(const Wire& w) {
     Side* dst = side_at(w.to);
     if (!dst) return;
+    // Outlives drain(): finish_open leaves the plaintext in it as a view.
+    std::vector<std::uint8_t> buf;
     if (split && !w.bytes.empty() && w.bytes[0] == 4) {
-      std::vector<std::uint8_t> buf = w.bytes;
+      buf = w.bytes;
       OpenJob job;
       if (dst->dev.begin_open(buf, now, job)) {
         (void)open_datagram(job, buf);
@@ -543,6 +545,10 @@ TEST_CASE("device: a deferred datagram is plaintext until sealed", "[unit]") {
   REQUIRE(n.b.dev.begin_open(copy, n.now, job));
   REQUIRE(open_datagram(job, copy));
   n.b.dev.finish_open(job, copy, n.a.addr, n.now, n.out);
+  // The plaintext is handed out where it was decrypted, trimmed of padding, not copied.
+  REQUIRE(n.out.tun_packets().size() == 1);
+  CHECK(n.out.tun_packets()[0].bytes.data() == copy.data() + kTransportHeaderLen);
+  CHECK(n.out.tun_packets()[0].bytes.size() == pkt.size());
   n.drain(n.b);
   REQUIRE(n.b.tun.size() == 2);
   CHECK(n.b.tun[1] == pkt);

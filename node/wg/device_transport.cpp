@@ -50,7 +50,7 @@ void Device::handle_transport(Bytes datagram, const Endpoint& from, Time now, Ou
     ++drops_.decrypt_failed;
     return;
   }
-  accept_transport(hdr->receiver, hdr->counter, datagram.size(), from, now, out);
+  accept_transport(*peer, *kp, hdr->counter, datagram.size(), from, now, out);
 }
 
 bool Device::begin_open(Bytes datagram, Time now, OpenJob& job) {
@@ -85,21 +85,17 @@ void Device::finish_open(const OpenJob& job, Bytes datagram, const Endpoint& fro
     return;
   }
   Peer* peer = nullptr;
-  if (!receiving_keypair(job.receiver, now, &peer)) return;
-  Bytes pt = datagram.subspan(kTransportHeaderLen, datagram.size() - kTransportMinLen);
-  auto buf = out.add_tun_packet(pt.size());
-  if (!pt.empty()) std::memcpy(buf.data(), pt.data(), pt.size());
-  accept_transport(job.receiver, job.counter, datagram.size(), from, now, out);
+  Keypair* kp = receiving_keypair(job.receiver, now, &peer);
+  if (!kp) return;
+  // The plaintext stays where open_datagram left it; out refers to it (no copy).
+  out.add_tun_view(datagram.subspan(kTransportHeaderLen, datagram.size() - kTransportMinLen));
+  accept_transport(*peer, *kp, job.counter, datagram.size(), from, now, out);
 }
 
-void Device::accept_transport(std::uint32_t receiver, std::uint64_t counter, std::size_t wire_len,
-                              const Endpoint& from, Time now, Output& out) {
-  Peer* peer = nullptr;
-  Keypair* kp = receiving_keypair(receiver, now, &peer);
-  if (!kp) {  // callers checked just before; kept so this function stands on its own
-    out.drop_last_tun_packet();
-    return;
-  }
+void Device::accept_transport(Peer& peer_ref, Keypair& kp_ref, std::uint64_t counter,
+                              std::size_t wire_len, const Endpoint& from, Time now, Output& out) {
+  Peer* peer = &peer_ref;
+  Keypair* kp = &kp_ref;
   if (!kp->replay.validate(counter)) {
     out.drop_last_tun_packet();
     ++drops_.replayed;

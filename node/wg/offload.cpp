@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <bit>
 #include <cstring>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 namespace ward::wg {
 namespace {
@@ -98,43 +101,53 @@ void VnetHdr::serialize(std::span<std::uint8_t, kVnetHdrLen> b) const {
 }
 
 std::uint32_t checksum_add(Bytes data, std::uint32_t sum) {
-  // Sum native-order 64-bit words with end-around carry; the ones' complement sum is
-  // byte-order independent up to a final byte swap (RFC 1071 section 2(B)).
+  // Sum native-order 32-bit words into four independent 64-bit accumulators (no carry
+  // handling needed: a 64 KiB packet adds at most 2^12 words of < 2^32 to each); the
+  // ones' complement sum is byte-order independent up to a final byte swap (RFC 1071
+  // section 2(B)). Inputs beyond 2^32 bytes are not supported (packets are < 64 KiB).
   const std::uint8_t* p = data.data();
   std::size_t n = data.size();
-  std::uint64_t acc = 0;
-  auto add = [&acc](std::uint64_t w) {
-    acc += w;
-    acc += acc < w ? 1 : 0;
-  };
-  for (; n >= 32; n -= 32, p += 32) {
-    std::uint64_t w[4];
-    std::memcpy(w, p, 32);
-    add(w[0]);
-    add(w[1]);
-    add(w[2]);
-    add(w[3]);
+  std::uint64_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+#if defined(__SSE2__)
+  // The same sums, two 64-bit lanes per register (SSE2 is baseline on x86-64).
+  if (n >= 64) {
+    const __m128i zero = _mm_setzero_si128();
+    __m128i lo = zero, hi = zero;
+    for (; n >= 64; n -= 64, p += 64) {
+      for (int k = 0; k < 4; ++k) {
+        const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16 * k));
+        lo = _mm_add_epi64(lo, _mm_unpacklo_epi32(v, zero));
+        hi = _mm_add_epi64(hi, _mm_unpackhi_epi32(v, zero));
+      }
+    }
+    std::uint64_t lanes[4];
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(lanes), lo);
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(lanes + 2), hi);
+    a0 = lanes[0], a1 = lanes[1], a2 = lanes[2], a3 = lanes[3];
   }
-  for (; n >= 8; n -= 8, p += 8) {
-    std::uint64_t w;
-    std::memcpy(&w, p, 8);
-    add(w);
+#endif
+  for (; n >= 16; n -= 16, p += 16) {
+    std::uint32_t w[4];
+    std::memcpy(w, p, 16);
+    a0 += w[0];
+    a1 += w[1];
+    a2 += w[2];
+    a3 += w[3];
   }
-  if (n >= 4) {
+  std::uint64_t acc = a0 + a1 + a2 + a3;
+  for (; n >= 4; n -= 4, p += 4) {
     std::uint32_t w;
     std::memcpy(&w, p, 4);
-    add(w);
-    n -= 4;
-    p += 4;
+    acc += w;
   }
   if (n >= 2) {
     std::uint16_t w;
     std::memcpy(&w, p, 2);
-    add(w);
+    acc += w;
     n -= 2;
     p += 2;
   }
-  if (n) add(*p);  // at an even offset: the low byte of a little-endian word
+  if (n) acc += *p;  // at an even offset: the low byte of a little-endian word
   acc = (acc & 0xffffffff) + (acc >> 32);
   acc = (acc & 0xffffffff) + (acc >> 32);
   auto folded = static_cast<std::uint32_t>(acc);
@@ -185,15 +198,16 @@ bool gso_split(MutBytes p, const VnetHdr& h, std::vector<std::uint8_t>& scratch,
   const std::uint32_t seq0 = be32(&p[ip_len + 4]);
   const std::uint16_t id0 = family == 4 ? be16(&p[4]) : 0;
   const std::uint8_t flags0 = p[ip_len + 13];
-  scratch.resize(hdr + gso);
+  // The original headers; each segment gets a patched copy written in front of its
+  // payload, over the tail of the previous segment (already emitted).
+  scratch.assign(p.data(), p.data() + hdr);
   std::size_t off = 0;
   std::uint16_t i = 0;
   do {
     const std::size_t chunk = std::min(gso, payload - off);
     const bool last = off + chunk >= payload;
-    std::uint8_t* s = scratch.data();
-    std::memcpy(s, p.data(), hdr);
-    std::memcpy(s + hdr, p.data() + hdr + off, chunk);
+    std::uint8_t* s = p.data() + off;
+    if (off > 0) std::memcpy(s, scratch.data(), hdr);
     const std::size_t total = hdr + chunk;
     if (family == 4) {
       put16(s + 2, static_cast<std::uint16_t>(total));
@@ -226,15 +240,23 @@ void TcpCoalescer::clear() {
 TcpCoalescer::Item& TcpCoalescer::new_item() {
   if (n_ == items_.size()) items_.emplace_back();
   Item& it = items_[n_++];
-  it.bytes.clear();
+  it.head.clear();
+  it.pieces.clear();
   it.open = false;
   it.segments = 0;
   return it;
 }
 
+std::vector<std::uint8_t> TcpCoalescer::packet(std::size_t i) const {
+  std::vector<std::uint8_t> out;
+  for (Bytes b : items_[i].pieces)
+    out.insert(out.end(), b.begin(), b.end());
+  return out;
+}
+
 bool TcpCoalescer::try_append(Item& item, Bytes p, std::size_t ip_len, std::size_t tcp_len,
                               std::size_t payload) {
-  const std::uint8_t* q = item.bytes.data() + kVnetHdrLen;
+  const std::uint8_t* q = item.head.data() + kVnetHdrLen;
   if (!item.open || item.ip_len != ip_len || item.tcp_len != tcp_len) return false;
   if (item.family == 4) {
     if (std::memcmp(q, p.data(), 2) != 0 || std::memcmp(q + 6, p.data() + 6, 4) != 0 ||
@@ -252,13 +274,13 @@ bool TcpCoalescer::try_append(Item& item, Bytes p, std::size_t ip_len, std::size
     return false;
   }
   if (be32(b + 4) != item.next_seq || payload > item.seg_size) return false;
-  if (item.bytes.size() - kVnetHdrLen + payload > 65535) return false;
-  item.bytes.insert(item.bytes.end(), p.begin() + static_cast<std::ptrdiff_t>(ip_len + tcp_len),
-                    p.end());
+  if (item.total + payload > 65535 || item.segments >= TcpCoalescer::kMaxSegments) return false;
+  item.pieces.push_back(p.subspan(ip_len + tcp_len));
+  item.total += payload;
   item.next_seq += static_cast<std::uint32_t>(payload);
   ++item.segments;
   if (b[13] & kTcpPsh) {
-    item.bytes[kVnetHdrLen + ip_len + 13] |= kTcpPsh;
+    item.head[kVnetHdrLen + ip_len + 13] |= kTcpPsh;
     item.open = false;
   }
   if (payload < item.seg_size) item.open = false;
@@ -276,7 +298,7 @@ void TcpCoalescer::add(Bytes p) {
     for (std::size_t k = 0; k < lookback; ++k) {
       Item& it = items_[n_ - 1 - k];
       if (!it.open || it.family != t.family) continue;
-      const std::uint8_t* q = it.bytes.data() + kVnetHdrLen;
+      const std::uint8_t* q = it.head.data() + kVnetHdrLen;
       const std::size_t addr_off = t.family == 4 ? 12 : 8;
       const std::size_t addr_len = t.family == 4 ? 8 : 32;
       if (std::memcmp(q + addr_off, p.data() + addr_off, addr_len) != 0 ||
@@ -289,12 +311,16 @@ void TcpCoalescer::add(Bytes p) {
     }
     if (plain) {
       Item& it = new_item();
-      it.bytes.resize(kVnetHdrLen);
-      it.bytes.insert(it.bytes.end(), p.begin(), p.end());
+      const std::size_t hdr = t.ip_len + t.tcp_len;
+      it.head.resize(kVnetHdrLen);
+      it.head.insert(it.head.end(), p.begin(), p.begin() + static_cast<std::ptrdiff_t>(hdr));
+      it.pieces.push_back({});  // the head, set by finish()
+      it.pieces.push_back(p.subspan(hdr));
       it.open = (flags & kTcpPsh) == 0;
       it.family = static_cast<std::uint8_t>(t.family);
       it.ip_len = t.ip_len;
       it.tcp_len = t.tcp_len;
+      it.total = t.total;
       it.seg_size = payload;
       it.next_seq = be32(&p[t.ip_len + 4]) + static_cast<std::uint32_t>(payload);
       it.segments = 1;
@@ -302,8 +328,9 @@ void TcpCoalescer::add(Bytes p) {
     }
   }
   Item& it = new_item();
-  it.bytes.resize(kVnetHdrLen);
-  it.bytes.insert(it.bytes.end(), p.begin(), p.end());
+  it.head.resize(kVnetHdrLen);
+  it.pieces.push_back({});
+  it.pieces.push_back(p);
   it.segments = 1;
 }
 
@@ -311,8 +338,8 @@ void TcpCoalescer::finish(Item& it) {
   it.open = false;
   VnetHdr h;
   if (it.segments > 1) {
-    std::uint8_t* ip = it.bytes.data() + kVnetHdrLen;
-    const std::size_t total = it.bytes.size() - kVnetHdrLen;
+    std::uint8_t* ip = it.head.data() + kVnetHdrLen;
+    const std::size_t total = it.total;
     if (it.family == 4) {
       put16(ip + 2, static_cast<std::uint16_t>(total));
       ipv4_header_checksum(ip, it.ip_len);
@@ -328,7 +355,8 @@ void TcpCoalescer::finish(Item& it) {
     h.csum_start = static_cast<std::uint16_t>(it.ip_len);
     h.csum_offset = 16;
   }
-  h.serialize(std::span<std::uint8_t, kVnetHdrLen>(it.bytes.data(), kVnetHdrLen));
+  h.serialize(std::span<std::uint8_t, kVnetHdrLen>(it.head.data(), kVnetHdrLen));
+  it.pieces[0] = it.head;
 }
 
 void TcpCoalescer::finish_batch() {

@@ -8,7 +8,8 @@
 // - TcpCoalescer: decrypted packets of one batch are merged per TCP flow into super-packets
 //   (consecutive sequence numbers, equal segment sizes, identical headers apart from
 //   length/id/seq/checksum, only ACK/PSH flags) so the TUN device gets one write per flow
-//   instead of one per segment. Everything else passes through unchanged.
+//   instead of one per segment, gathered from the packets where they lie (only headers
+//   are copied). Everything else passes through unchanged.
 #pragma once
 
 #include <cstddef>
@@ -47,11 +48,13 @@ std::uint32_t checksum_add(Bytes data, std::uint32_t sum = 0);
 std::uint16_t checksum_fold(std::uint32_t sum);
 
 // Splits `packet` (after its vnet header) into complete IP packets, calling emit(ctx,
-// segment) for each; `scratch` is reused storage. Returns false (emitting nothing) for a
-// malformed packet. No allocation once scratch has grown.
+// segment) for each. The split works in place: each segment's headers are written just in
+// front of its payload inside `packet`, over bytes of the previous segment, so `packet`'s
+// contents are destroyed and a segment is valid only during its emit call (copy it to
+// keep it). `scratch` is reused storage for the original headers. Returns false (emitting
+// nothing) for a malformed packet. No allocation once scratch has grown.
 bool gso_split(MutBytes packet, const VnetHdr& hdr, std::vector<std::uint8_t>& scratch,
                void (*emit)(void* ctx, Bytes segment), void* ctx);
-
 // Convenience form taking any callable `void(Bytes)`.
 template <class F>
 bool gso_split(MutBytes packet, const VnetHdr& hdr, std::vector<std::uint8_t>& scratch, F&& emit) {
@@ -63,23 +66,36 @@ bool gso_split(MutBytes packet, const VnetHdr& hdr, std::vector<std::uint8_t>& s
 
 class TcpCoalescer {
  public:
+  // A merged packet has at most this many segments (so at most kMaxSegments + 1 pieces,
+  // well within one writev), and at most 64 KiB.
+  static constexpr std::size_t kMaxSegments = 64;
+
   // Starts a new batch (keeps buffer capacity).
   void clear();
-  // Adds one decrypted IP packet.
+  // Adds one decrypted IP packet. The coalescer refers to the packet's bytes without
+  // copying them (only headers are copied): they must stay valid and unchanged until the
+  // next clear().
   void add(Bytes packet);
-  // Closes the batch; packet(i) is valid until the next clear().
+  // Closes the batch; pieces(i) and packet(i) are valid until the next clear().
   void finish_batch();
-  // The batch's packets to write, each a vnet header followed by the packet.
+  // The batch's packets to write, each a vnet header followed by the packet, given as
+  // pieces to concatenate (for one writev): pieces(i)[0] is the coalescer's own vnet
+  // header (plus, for a merged flow, the rewritten IP and TCP headers), the rest are
+  // slices of the added packets.
   std::size_t size() const { return n_; }
-  Bytes packet(std::size_t i) const { return items_[i].bytes; }
+  std::span<const Bytes> pieces(std::size_t i) const { return items_[i].pieces; }
+  // The same packet concatenated into one buffer (a copy; for tests and tools).
+  std::vector<std::uint8_t> packet(std::size_t i) const;
 
  private:
   struct Item {
-    std::vector<std::uint8_t> bytes;  // vnet header + packet
-    bool open = false;                // may take more segments
+    std::vector<std::uint8_t> head;  // vnet header [+ IP and TCP headers of a TCP item]
+    std::vector<Bytes> pieces;       // [0]: head; then payloads or the whole packet
+    bool open = false;               // may take more segments
     std::uint8_t family = 0;
     std::size_t ip_len = 0;
     std::size_t tcp_len = 0;
+    std::size_t total = 0;  // IP packet length so far
     std::size_t seg_size = 0;
     std::uint32_t next_seq = 0;
     std::size_t segments = 0;

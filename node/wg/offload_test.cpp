@@ -182,8 +182,8 @@ TEST_CASE("coalescer merges a flow's segments and the kernel's split restores th
       c.add(s);
     c.finish_batch();
     REQUIRE(c.size() == 1);
-    Bytes out = c.packet(0);
-    VnetHdr h = VnetHdr::parse(out.first<kVnetHdrLen>());
+    const auto out = c.packet(0);
+    VnetHdr h = VnetHdr::parse(Bytes(out).first<kVnetHdrLen>());
     CHECK(h.gso_type == (family == 4 ? VnetHdr::kGsoTcpV4 : VnetHdr::kGsoTcpV6));
     CHECK(h.gso_size == 1200);
     CHECK(h.flags == VnetHdr::kNeedsCsum);
@@ -227,7 +227,7 @@ TEST_CASE("coalescer keeps flows apart, order within a flow, and passes others t
   CHECK(len(3) == 52);         // fin
   CHECK(len(4) == 1052);       // b2 alone
   CHECK(len(5) == 28);         // udp untouched
-  VnetHdr single = VnetHdr::parse(c.packet(2).first<kVnetHdrLen>());
+  VnetHdr single = VnetHdr::parse(Bytes(c.packet(2)).first<kVnetHdrLen>());
   CHECK(single.gso_type == VnetHdr::kGsoNone);
   CHECK(single.flags == 0);
   CHECK(std::equal(gap.begin(), gap.end(), c.packet(2).begin() + kVnetHdrLen));
@@ -236,20 +236,204 @@ TEST_CASE("coalescer keeps flows apart, order within a flow, and passes others t
 TEST_CASE("coalescer stops at 64 KiB and after a short segment", "[unit]") {
   TcpCoalescer c;
   c.clear();
+  std::vector<std::vector<std::uint8_t>> keep;  // the coalescer refers to added packets
   std::uint32_t seq = 0;
   for (int i = 0; i < 60; ++i) {
-    c.add(tcp_packet(4, seq, 1400, 0x10));
+    keep.push_back(tcp_packet(4, seq, 1400, 0x10));
+    c.add(keep.back());
     seq += 1400;
   }
   c.finish_batch();
   REQUIRE(c.size() == 2);
   CHECK(c.packet(0).size() - kVnetHdrLen <= 65535);
+  CHECK(c.packet(0).size() - kVnetHdrLen == 52 + 46 * 1400);  // 46 fit under 64 KiB
+  CHECK(c.pieces(0).size() == 47);
   c.clear();
-  c.add(tcp_packet(4, 0, 1400, 0x10));
-  c.add(tcp_packet(4, 1400, 100, 0x10));
-  c.add(tcp_packet(4, 1500, 1400, 0x10));
+  keep.clear();
+  for (auto [s, n] : {std::pair<std::uint32_t, std::size_t>{0, 1400}, {1400, 100}, {1500, 1400}}) {
+    keep.push_back(tcp_packet(4, s, n, 0x10));
+    c.add(keep.back());
+  }
   c.finish_batch();
   CHECK(c.size() == 2);
+}
+
+TEST_CASE("fast checksum agrees with the word loop on 64 KiB buffers", "[unit]") {
+  // The accumulators see their largest values with all-0xff data.
+  auto reference = [](const std::vector<std::uint8_t>& d) {
+    std::uint64_t ref = 0;
+    for (std::size_t i = 0; i + 1 < d.size(); i += 2)
+      ref += static_cast<std::uint32_t>(d[i] << 8 | d[i + 1]);
+    if (d.size() % 2) ref += static_cast<std::uint32_t>(d.back()) << 8;
+    while (ref >> 16)
+      ref = (ref & 0xffff) + (ref >> 16);
+    return static_cast<std::uint16_t>(ref);
+  };
+  std::vector<std::uint8_t> ff(65534, 0xff);
+  CHECK(checksum_fold(checksum_add(ff)) == 0xffff);
+  ff.push_back(0xff);  // odd: the last byte is padded to 0xff00
+  CHECK(checksum_fold(checksum_add(ff)) == reference(ff));
+  CHECK(reference(ff) == 0xff00);
+  std::uint64_t x = 0x9e3779b97f4a7c15ULL;
+  std::vector<std::uint8_t> d(65535);
+  for (auto& b : d) {
+    x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+    b = static_cast<std::uint8_t>(x);
+  }
+  CHECK(checksum_fold(checksum_add(d)) == reference(d));
+}
+
+TEST_CASE("gso_split cuts at exact segment boundaries, in place", "[unit]") {
+  for (int family : {4, 6}) {
+    for (std::size_t payload : {std::size_t{3000}, std::size_t{999}, std::size_t{1000},
+                                std::size_t{1001}, std::size_t{1}}) {
+      INFO("family " << family << " payload " << payload);
+      auto super = tcp_packet(family, 0xfffffc00u, payload, 0x18, 0x40);  // seq wraps
+      const std::size_t ip_len = family == 4 ? 20 : 40;
+      const std::size_t hdr = ip_len + 32;
+      const std::vector<std::uint8_t> original = super;
+      VnetHdr h;
+      h.flags = VnetHdr::kNeedsCsum;
+      h.gso_type = family == 4 ? VnetHdr::kGsoTcpV4 : VnetHdr::kGsoTcpV6;
+      h.hdr_len = static_cast<std::uint16_t>(hdr);
+      h.gso_size = 1000;
+      h.csum_start = static_cast<std::uint16_t>(ip_len);
+      h.csum_offset = 16;
+      std::vector<std::uint8_t> scratch;
+      std::vector<std::vector<std::uint8_t>> segs;
+      REQUIRE(gso_split(super, h, scratch, [&](Bytes s) {
+        // Each segment lies inside the packet, its payload where it was.
+        CHECK(s.data() >= super.data());
+        CHECK(s.data() + s.size() <= super.data() + super.size());
+        segs.emplace_back(s.begin(), s.end());
+      }));
+      const std::size_t expect = (payload + 999) / 1000;
+      REQUIRE(segs.size() == expect);
+      std::vector<std::uint8_t> joined;
+      for (std::size_t i = 0; i < segs.size(); ++i) {
+        const auto& s = segs[i];
+        const std::size_t want = i + 1 < expect ? 1000 : payload - 1000 * (expect - 1);
+        CHECK(s.size() == hdr + want);
+        CHECK(checksums_valid(s));
+        CHECK(be32(&s[ip_len + 4]) == static_cast<std::uint32_t>(0xfffffc00u + 1000 * i));
+        CHECK((s[ip_len + 13] & 0x08) == (i + 1 == expect ? 0x08 : 0));  // PSH on the last
+        // Headers identical to the original apart from length, id, seq and checksums.
+        CHECK(std::equal(s.begin() + ip_len + 20, s.begin() + hdr, original.begin() + ip_len + 20));
+        if (family == 4)
+          CHECK(be16(&s[2]) == hdr + want);
+        else
+          CHECK(be16(&s[4]) == 32 + want);
+        joined.insert(joined.end(), s.begin() + static_cast<std::ptrdiff_t>(hdr), s.end());
+      }
+      CHECK(std::equal(joined.begin(), joined.end(),
+                       original.begin() + static_cast<std::ptrdiff_t>(hdr), original.end()));
+      CHECK(joined.size() == payload);
+    }
+  }
+}
+
+TEST_CASE("gso_split rejects malformed virtio headers", "[unit]") {
+  auto p = tcp_packet(4, 1, 3000, 0x10);
+  VnetHdr good;
+  good.flags = VnetHdr::kNeedsCsum;
+  good.gso_type = VnetHdr::kGsoTcpV4;
+  good.gso_size = 1000;
+  good.csum_start = 20;
+  good.csum_offset = 16;
+  std::vector<std::uint8_t> scratch;
+  auto rejects = [&](const VnetHdr& h, std::vector<std::uint8_t> pkt) {
+    return !gso_split(pkt, h, scratch, [](Bytes) { FAIL("emitted"); });
+  };
+  VnetHdr h = good;
+  h.gso_size = 0;
+  CHECK(rejects(h, p));  // zero segment size
+  h = good;
+  h.csum_start = 24;
+  CHECK(rejects(h, p));  // checksum start not at the TCP header
+  h = good;
+  h.gso_type = 5;
+  CHECK(rejects(h, p));  // UDP_L4 or unknown types
+  h = good;
+  h.gso_type = VnetHdr::kGsoTcpV6;
+  CHECK(rejects(h, p));  // type says IPv6, packet is IPv4
+  auto udp = p;
+  udp[9] = 17;
+  CHECK(rejects(good, udp));  // TCP segmentation of a non-TCP packet
+  auto big_offset = p;
+  big_offset[20 + 12] = 0xf0;  // data offset 60 bytes: still inside, accepted
+  int emitted = 0;
+  CHECK(gso_split(big_offset, good, scratch, [&](Bytes) { ++emitted; }));
+  CHECK(emitted == 3);
+  auto short_pkt = tcp_packet(4, 1, 0, 0x10);
+  short_pkt[20 + 12] = 0xf0;  // data offset 60 bytes beyond a 52-byte packet
+  CHECK(rejects(good, short_pkt));
+  auto tiny_offset = p;
+  tiny_offset[20 + 12] = 0x40;  // data offset 16 bytes: below the minimum
+  CHECK(rejects(good, tiny_offset));
+  auto ihl = p;
+  ihl[0] = 0x44;  // IPv4 header length 16
+  CHECK(rejects(good, ihl));
+  CHECK(rejects(good, std::vector<std::uint8_t>(p.begin(), p.begin() + 39)));  // truncated
+  h = good;
+  h.gso_type = VnetHdr::kGsoNone;
+  h.csum_start = 60000;
+  CHECK(rejects(h, p));  // partial checksum field outside the packet
+  h.csum_start = 20;
+  h.csum_offset = static_cast<std::uint16_t>(p.size() - 20 - 1);
+  CHECK(rejects(h, p));  // field straddles the end
+}
+
+TEST_CASE("coalescer refers to the added packets and leaves them untouched", "[unit]") {
+  TcpCoalescer c;
+  c.clear();
+  std::vector<std::vector<std::uint8_t>> segs;
+  for (int i = 0; i < 3; ++i)
+    segs.push_back(tcp_packet(4, 1000u * static_cast<std::uint32_t>(i), 1000, 0x10));
+  const auto before = segs;
+  for (const auto& s : segs)
+    c.add(s);
+  c.finish_batch();
+  REQUIRE(c.size() == 1);
+  const auto pieces = c.pieces(0);
+  REQUIRE(pieces.size() == 4);
+  CHECK(pieces[0].size() == kVnetHdrLen + 52);
+  for (std::size_t i = 0; i < 3; ++i) {
+    CHECK(pieces[1 + i].data() == segs[i].data() + 52);  // a view, not a copy
+    CHECK(pieces[1 + i].size() == 1000);
+  }
+  CHECK(segs == before);  // the merged IP header was rewritten in the coalescer's copy
+  const auto merged = c.packet(0);
+  CHECK(merged.size() == kVnetHdrLen + 52 + 3000);
+  CHECK(be16(&merged[kVnetHdrLen + 2]) == 52 + 3000);
+  CHECK(checksum_fold(checksum_add(Bytes(&merged[kVnetHdrLen], 20))) == 0xffff);
+}
+
+TEST_CASE("coalescer merges at most kMaxSegments segments", "[unit]") {
+  TcpCoalescer c;
+  c.clear();
+  std::vector<std::vector<std::uint8_t>> keep;
+  for (std::uint32_t i = 0; i < 100; ++i) {
+    keep.push_back(tcp_packet(6, 100 * i, 100, 0x10));
+    c.add(keep.back());
+  }
+  c.finish_batch();
+  REQUIRE(c.size() == 2);
+  CHECK(c.pieces(0).size() == TcpCoalescer::kMaxSegments + 1);
+  CHECK(c.packet(0).size() == kVnetHdrLen + 72 + 100 * TcpCoalescer::kMaxSegments);
+  CHECK(c.packet(1).size() == kVnetHdrLen + 72 + 100 * (100 - TcpCoalescer::kMaxSegments));
+  // And the kernel's split of the first restores the first 64 segments exactly.
+  const auto merged = c.packet(0);
+  const VnetHdr h = VnetHdr::parse(Bytes(merged).first<kVnetHdrLen>());
+  CHECK(h.gso_size == 100);
+  std::vector<std::uint8_t> super(merged.begin() + kVnetHdrLen, merged.end());
+  std::vector<std::uint8_t> scratch;
+  std::size_t n = 0;
+  REQUIRE(gso_split(super, h, scratch, [&](Bytes s) {
+    REQUIRE(n < keep.size());
+    CHECK(std::equal(s.begin(), s.end(), keep[n].begin(), keep[n].end()));
+    ++n;
+  }));
+  CHECK(n == TcpCoalescer::kMaxSegments);
 }
 
 }  // namespace

@@ -10,8 +10,14 @@
 // followed by sealed_all(). Jobs touch disjoint buffers, so they may run on different
 // threads at once, as long as nobody adds to or clears the Output meanwhile. This is how the
 // data-plane glue spreads encryption over cores while the core stays single-threaded.
+//
+// TUN packets either live in the Output's own buffers (add_tun_packet) or are views of a
+// caller's buffer (add_tun_view: the split receive path hands out the plaintext where it
+// was decrypted, in the receive buffer, without copying it); a view's bytes must stay
+// valid and unchanged until the Output is cleared.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -39,6 +45,10 @@ class Output {
   struct Datagram {
     Endpoint to;
     std::vector<std::uint8_t> bytes;
+  };
+  struct TunPacket {
+    Bytes bytes;                        // the packet: storage's bytes or a caller's buffer
+    std::vector<std::uint8_t> storage;  // used by add_tun_packet only
   };
 
   void set_defer_seal(bool defer) { defer_seal_ = defer; }
@@ -76,17 +86,23 @@ class Output {
   }
   // A buffer of exactly len bytes that will be written to the TUN device.
   std::span<std::uint8_t> add_tun_packet(std::size_t len) {
-    Datagram& d = next(tun_, n_tun_);
-    d.to = Endpoint{};
-    d.bytes.resize(len);
-    return d.bytes;
+    TunPacket& t = next(tun_, n_tun_);
+    t.storage.resize(len);
+    t.bytes = t.storage;
+    return t.storage;
   }
-  // Shrinks the most recent TUN packet (after decryption revealed its true length).
-  void trim_last_tun_packet(std::size_t len) { tun_[n_tun_ - 1].bytes.resize(len); }
+  // A TUN packet that is `packet` itself, not a copy (see the header comment).
+  void add_tun_view(Bytes packet) { next(tun_, n_tun_).bytes = packet; }
+  // Shrinks the most recent TUN packet to its first len bytes (len <= its size), after
+  // decryption revealed its true length.
+  void trim_last_tun_packet(std::size_t len) {
+    TunPacket& t = tun_[n_tun_ - 1];
+    t.bytes = t.bytes.first(std::min(len, t.bytes.size()));
+  }
   void drop_last_tun_packet() { --n_tun_; }
 
   std::span<const Datagram> datagrams() const { return {datagrams_.data(), n_datagrams_}; }
-  std::span<const Datagram> tun_packets() const { return {tun_.data(), n_tun_}; }
+  std::span<const TunPacket> tun_packets() const { return {tun_.data(), n_tun_}; }
   bool empty() const { return n_datagrams_ == 0 && n_tun_ == 0; }
   void clear() {
     sealed_all();
@@ -94,12 +110,13 @@ class Output {
   }
 
  private:
-  static Datagram& next(std::vector<Datagram>& pool, std::size_t& n) {
+  template <class T>
+  static T& next(std::vector<T>& pool, std::size_t& n) {
     if (n == pool.size()) pool.emplace_back();
     return pool[n++];
   }
   std::vector<Datagram> datagrams_;
-  std::vector<Datagram> tun_;
+  std::vector<TunPacket> tun_;
   std::vector<SealJob> jobs_;
   std::size_t n_datagrams_ = 0;
   std::size_t n_tun_ = 0;

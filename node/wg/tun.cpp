@@ -7,6 +7,7 @@
 #include <linux/if_tun.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 namespace ward::wg {
@@ -102,6 +103,21 @@ Result<int> TunDevice::mtu() const {
   ifreq ifr{};
   WARD_RETURN_IF_ERROR(ifreq_ioctl(name_, SIOCGIFMTU, ifr));
   return ifr.ifr_mtu;
+}
+
+Status TunDevice::write(std::span<const Bytes> pieces) {
+  if (pieces.size() > kMaxPieces)
+    return Error::invalid_argument("too many pieces for one TUN write: " +
+                                   std::to_string(pieces.size()));
+  iovec iov[kMaxPieces];
+  for (std::size_t i = 0; i < pieces.size(); ++i)
+    iov[i] = {const_cast<std::uint8_t*>(pieces[i].data()), pieces[i].size()};
+  for (;;) {
+    const ssize_t n = ::writev(fd_, iov, static_cast<int>(pieces.size()));
+    if (n >= 0) return ok();
+    if (errno == EINTR) continue;
+    return Error::from_errno("write tun", errno);
+  }
 }
 
 }  // namespace ward::wg

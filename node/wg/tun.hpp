@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -33,6 +34,9 @@ class TunDevice {
   // One packet into buf; nullopt when none is waiting (EAGAIN).
   Result<std::optional<std::size_t>> read(MutBytes buf);
   Status write(Bytes packet);
+  // One packet given as pieces to concatenate (writev); at most kMaxPieces of them.
+  static constexpr std::size_t kMaxPieces = 256;
+  Status write(std::span<const Bytes> pieces);
   Status set_mtu(int mtu);
   Result<int> mtu() const;
 
