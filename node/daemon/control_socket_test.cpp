@@ -9,15 +9,16 @@
 
 #include "common/uv/loop.hpp"
 #include "common/uv/timer.hpp"
+#include "tests/support/files.hpp"
+#include "tests/support/require.hpp"
 
 namespace fs = std::filesystem;
 using namespace ward;
 using namespace ward::node::daemon;
 
 TEST_CASE("control socket: 0600, answers commands, refuses a second daemon", "[unit]") {
-  char tmpl[] = "/tmp/ward_sock_XXXXXX";
-  fs::path dir = ::mkdtemp(tmpl);
-  const std::string path = (dir / "ward-node.sock").string();
+  const auto dir = ward::testing::required(ward::testing::TempDir::create("ward_sock"));
+  const std::string path = dir.file("ward-node.sock");
   {
     uv::Loop loop;
     std::vector<std::string> seen;
@@ -57,5 +58,4 @@ TEST_CASE("control socket: 0600, answers commands, refuses a second daemon", "[u
   }
   // Nothing listening: unavailable; a stale socket file is replaced by listen().
   REQUIRE(send_command(path, "status").error().code() == ErrorCode::kUnavailable);
-  fs::remove_all(dir);
 }

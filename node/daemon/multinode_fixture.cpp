@@ -12,6 +12,8 @@
 #include "common/uv/testing.hpp"
 #include "node/daemon/control_socket.hpp"
 #include "node/daemon/daemon.hpp"
+#include "node/daemon/test_admin.hpp"
+#include "tests/support/require.hpp"
 
 namespace ward::node::testing {
 namespace {
@@ -20,16 +22,8 @@ using namespace std::chrono_literals;
 using controller::testing::ApiClient;
 using controller::testing::Reply;
 using controller::testing::TestController;
-using controller::testing::TotpUser;
 using ward::testing::ChildProcess;
 using ward::testing::CommandResult;
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 }  // namespace
 
@@ -140,14 +134,11 @@ CommandResult NodeUnderTest::down() const {
 }
 
 std::string NodeUnderTest::logs() const {
-  return slurp(log_path);
+  return ward::testing::read_file(log_path);
 }
 
 ward::testing::UniqueFd NodeUnderTest::listen(std::uint16_t port) {
-  auto fd = ns.run_in([port] { return ward::testing::listen_tcp(port, true); });
-  WARD_REQUIRE_OK(fd);
-  WARD_REQUIRE_OK(*fd);
-  return std::move(**fd);
+  return ward::testing::required(ns.listen_tcp(port, true));
 }
 
 ward::testing::TcpConnect NodeUnderTest::connect(const std::string& ip, std::uint16_t port,
@@ -177,36 +168,15 @@ Status tcp_round_trip(NodeUnderTest& from, const std::string& ip, std::uint16_t 
 
 // ---- Cluster ----
 
-Cluster::TempDir::TempDir() {
-  char tmpl[] = "/tmp/ward-multinode-XXXXXX";
-  REQUIRE(::mkdtemp(tmpl) != nullptr);
-  path = tmpl;
-}
-
-Cluster::TempDir::~TempDir() {
-  std::error_code ec;
-  std::filesystem::remove_all(path, ec);
-}
-
-Cluster::Cluster() {
+Cluster::Cluster()
+    : tmp(ward::testing::required(ward::testing::TempDir::create("ward-multinode"))) {
   WARD_REQUIRE_OK(topology.enter_hub(std::string(kHubIp) + "/24"));
   controller_ = TestController::start(std::string("--name ") + kHubIp);
   ca_file = root + "/ca.pem";
   std::ofstream(ca_file) << controller_->ca_pem;
   serve_at_fixed_address();
 
-  TotpUser owner{kOwnerEmail, "correct horse battery staple 1", ""};
-  {
-    ApiClient client(*controller_);
-    auto r = client.post("/v1/admin/bootstrap", {{"bootstrap_token", controller_->bootstrap_token},
-                                                 {"email", owner.email},
-                                                 {"display_name", "Owner"},
-                                                 {"password", owner.password}});
-    INFO(r.body);
-    REQUIRE(r.status == 200);
-    owner.uri = r.json["totp_uri"].get<std::string>();
-  }
-  admin_token_ = controller::testing::login(*controller_, owner);
+  admin_token_ = bootstrap_owner(*controller_, kOwnerEmail);
   admin_.emplace(*controller_);
   admin_->token = admin_token_;
 }
@@ -226,7 +196,7 @@ std::string Cluster::controller_url() const {
 // namespace covers only the hub's own addresses (lo, br0).
 void Cluster::serve_at_fixed_address() {
   controller_->kill9();
-  const std::size_t offset = slurp(controller_->log_path).size();
+  const std::size_t offset = ward::testing::read_file(controller_->log_path).size();
   ChildProcess::Options o;
   o.argv = {WARD_CONTROLLER_BIN, "serve",
             "--data-dir",        controller_->data_dir,
@@ -240,11 +210,11 @@ void Cluster::serve_at_fixed_address() {
   const auto up = ward::testing::eventually(
       [&] {
         std::smatch m;
-        const std::string text = slurp(controller_->log_path).substr(offset);
+        const std::string text = ward::testing::read_file(controller_->log_path).substr(offset);
         return std::regex_search(text, m, port_re) || !child->running();
       },
       30s);
-  INFO(slurp(controller_->log_path).substr(offset));
+  INFO(ward::testing::read_file(controller_->log_path).substr(offset));
   REQUIRE(up);
   REQUIRE(child->running());
   controller_->port = kControllerPort;

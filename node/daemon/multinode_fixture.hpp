@@ -28,6 +28,7 @@
 #include <nlohmann/json.hpp>
 
 #include "controller/server/test_controller.hpp"
+#include "tests/support/files.hpp"
 #include "tests/support/netns.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/sockets.hpp"
@@ -115,12 +116,8 @@ class Cluster {
   std::string controller_logs() const { return controller_->logs(); }
 
   // Removed last (declared first): holds state dirs and logs.
-  struct TempDir {
-    TempDir();
-    ~TempDir();
-    std::string path;
-  } tmp;
-  const std::string& root = tmp.path;
+  ward::testing::TempDir tmp;
+  const std::string root = tmp.str();
   ward::testing::Topology topology{"wardmn"};
   std::string ca_file;
 

@@ -7,19 +7,20 @@
 
 #include <catch2/catch.hpp>
 
+#include "tests/support/files.hpp"
+#include "tests/support/require.hpp"
+
 namespace fs = std::filesystem;
 using namespace ward;
 using namespace ward::node::daemon;
 
 namespace {
 
+// A temporary directory for one test case, removed with its contents afterwards.
 struct TempDir {
-  fs::path path;
-  TempDir() {
-    char tmpl[] = "/tmp/ward_state_XXXXXX";
-    path = ::mkdtemp(tmpl);
-  }
-  ~TempDir() { fs::remove_all(path); }
+  ward::testing::TempDir dir =
+      ward::testing::required(ward::testing::TempDir::create("ward_state"));
+  const fs::path path = dir.path();
 };
 
 unsigned mode_of(const fs::path& p) {

@@ -1,20 +1,15 @@
 // Integration: rtnetlink addresses, link state and routes on a veth interface in a
 // network namespace of our own, verified with `ip -j`. Also checks that the kernel
 // backend reports a missing WireGuard module cleanly (this host has none).
-#include <array>
-#include <cstdio>
-#include <fcntl.h>
-#include <optional>
-#include <sched.h>
 #include <set>
-#include <thread>
-#include <unistd.h>
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
 #include "node/netlink/kernel_backend.hpp"
 #include "node/netlink/rtnl.hpp"
+#include "tests/support/netns.hpp"
+#include "tests/support/require.hpp"
 
 using namespace ward::node;
 using namespace ward::node::netlink;
@@ -22,42 +17,18 @@ using nlohmann::json;
 
 namespace {
 
-std::string run(const std::string& cmd) {
-  std::string out;
-  FILE* p = ::popen((cmd + " 2>/dev/null").c_str(), "r");
-  if (!p) return out;
-  std::array<char, 4096> buf{};
-  std::size_t n = 0;
-  while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0)
-    out.append(buf.data(), n);
-  ::pclose(p);
-  return out;
-}
-
-template <class F>
-auto in_netns(const std::string& ns, F f) {
-  std::optional<decltype(f())> result;
-  std::thread t([&] {
-    const int fd = ::open(("/var/run/netns/" + ns).c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0 || ::setns(fd, CLONE_NEWNET) != 0) std::abort();
-    ::close(fd);
-    result.emplace(f());
-  });
-  t.join();
-  return std::move(*result);
-}
-
+// One namespace (removed with everything in it by the Topology, also on failure) holding
+// a veth pair d0/d0p, down and unaddressed: this kernel has no dummy driver.
 struct NsGuard {
-  std::string ns = "wardnl" + std::to_string(::getpid() % 100000);
+  ward::testing::Topology topo{"wardnl"};
+  ward::testing::Netns* ns = nullptr;
   std::string dev = "d0";
   NsGuard() {
-    run("ip netns add " + ns);
-    // This kernel has no dummy driver; a veth end serves (its peer stays in the namespace).
-    run("ip -n " + ns + " link add " + dev + " type veth peer name " + dev + "p");
+    ns = ward::testing::required(topo.add_namespace("a"));
+    REQUIRE(ns->exec("ip link add " + dev + " type veth peer name " + dev + "p").ok());
   }
-  ~NsGuard() { run("ip netns del " + ns); }
   json ip_j(const std::string& args) {
-    auto out = run("ip -n " + ns + " -j " + args);
+    auto out = ns->exec("ip -j " + args).output;
     return json::parse(out.empty() ? "[]" : out);
   }
   std::set<std::string> addrs() {
@@ -91,12 +62,12 @@ TEST_CASE("rtnl integration: link up, addresses, routes on an interface", "[inte
   RtnlAddressBackend addrs(g.dev);
   RtnlRouteBackend routes(g.dev);
 
-  auto up = in_netns(g.ns, [&] { return addrs.is_up(); });
+  auto up = g.ns->call([&] { return addrs.is_up(); });
   INFO((up ? std::string("ok") : up.error().to_string()));
   REQUIRE(up);
   CHECK_FALSE(*up);
-  REQUIRE(in_netns(g.ns, [&] { return addrs.set_up(); }));
-  CHECK(in_netns(g.ns, [&] { return addrs.is_up(); }).value());
+  REQUIRE(g.ns->call([&] { return addrs.set_up(); }));
+  CHECK(g.ns->call([&] { return addrs.is_up(); }).value());
   auto link = g.ip_j("link show dev " + g.dev);
   REQUIRE(link.size() == 1);
   bool has_up = false;
@@ -106,18 +77,18 @@ TEST_CASE("rtnl integration: link up, addresses, routes on an interface", "[inte
   // An address and a route somebody else owns on the same interface: never touched. (The
   // address also keeps the kernel from flushing the interface's IPv4 routes when our last
   // IPv4 address goes.)
-  run("ip -n " + g.ns + " addr add 10.8.0.1/24 dev " + g.dev);
-  run("ip -n " + g.ns + " route add 10.9.0.0/16 dev " + g.dev);
+  REQUIRE(g.ns->exec("ip addr add 10.8.0.1/24 dev " + g.dev).ok());
+  REQUIRE(g.ns->exec("ip route add 10.9.0.0/16 dev " + g.dev).ok());
 
   // Addresses: add (twice: idempotent), list, remove (twice: idempotent).
   for (int i = 0; i < 2; ++i) {
-    REQUIRE(in_netns(g.ns, [&] { return addrs.add(ifa("100.64.0.5/32")); }));
-    REQUIRE(in_netns(g.ns, [&] { return addrs.add(ifa("fd7a:115c:a1e0::5/128")); }));
+    REQUIRE(g.ns->call([&] { return addrs.add(ifa("100.64.0.5/32")); }));
+    REQUIRE(g.ns->call([&] { return addrs.add(ifa("fd7a:115c:a1e0::5/128")); }));
   }
   auto have = g.addrs();
   CHECK(have.count("100.64.0.5/32"));
   CHECK(have.count("fd7a:115c:a1e0::5/128"));
-  auto listed = in_netns(g.ns, [&] { return addrs.list(); });
+  auto listed = g.ns->call([&] { return addrs.list(); });
   REQUIRE(listed);
   std::set<ward::net::InterfaceAddress> listed_set(listed->begin(), listed->end());
   CHECK(listed_set.count(ifa("100.64.0.5/32")));
@@ -125,21 +96,21 @@ TEST_CASE("rtnl integration: link up, addresses, routes on an interface", "[inte
 
   // Routes: ours are tagged and listed; the foreign one is not.
   for (int i = 0; i < 2; ++i) {
-    REQUIRE(in_netns(g.ns, [&] { return routes.add(pfx("100.64.0.0/10")); }));
-    REQUIRE(in_netns(g.ns, [&] { return routes.add(pfx("fd7a:115c:a1e0::/48")); }));
+    REQUIRE(g.ns->call([&] { return routes.add(pfx("100.64.0.0/10")); }));
+    REQUIRE(g.ns->call([&] { return routes.add(pfx("fd7a:115c:a1e0::/48")); }));
   }
   auto v4 = g.routes("-4");
   CHECK(v4.count("100.64.0.0/10 \"87\""));
   CHECK(v4.count("10.9.0.0/16 "));
   CHECK(g.routes("-6").count("fd7a:115c:a1e0::/48 \"87\""));
-  auto ours = in_netns(g.ns, [&] { return routes.list(); });
+  auto ours = g.ns->call([&] { return routes.list(); });
   REQUIRE(ours);
   std::set<ward::net::Prefix> ours_set(ours->begin(), ours->end());
   CHECK(ours_set == std::set{pfx("100.64.0.0/10"), pfx("fd7a:115c:a1e0::/48")});
 
   for (int i = 0; i < 2; ++i) {
-    REQUIRE(in_netns(g.ns, [&] { return routes.remove(pfx("100.64.0.0/10")); }));
-    REQUIRE(in_netns(g.ns, [&] { return addrs.remove(ifa("100.64.0.5/32")); }));
+    REQUIRE(g.ns->call([&] { return routes.remove(pfx("100.64.0.0/10")); }));
+    REQUIRE(g.ns->call([&] { return addrs.remove(ifa("100.64.0.5/32")); }));
   }
   CHECK_FALSE(g.routes("-4").count("100.64.0.0/10 \"87\""));
   CHECK(g.routes("-4").count("10.9.0.0/16 "));  // untouched
@@ -149,7 +120,7 @@ TEST_CASE("rtnl integration: link up, addresses, routes on an interface", "[inte
 
   // A missing interface is not_found, not a crash.
   RtnlAddressBackend none("nosuch0");
-  auto missing = in_netns(g.ns, [&] { return none.list(); });
+  auto missing = g.ns->call([&] { return none.list(); });
   REQUIRE_FALSE(missing);
   CHECK(missing.error().code() == ward::ErrorCode::kNotFound);
 }

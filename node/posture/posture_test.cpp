@@ -9,6 +9,8 @@
 
 #include "node/posture/nft_tables.hpp"
 #include "node/posture/schedule.hpp"
+#include "tests/support/files.hpp"
+#include "tests/support/require.hpp"
 
 namespace fs = std::filesystem;
 using namespace ward::node::posture;
@@ -18,12 +20,9 @@ namespace {
 
 // A fixture root under /tmp, removed on destruction.
 struct Fixture {
-  fs::path root;
-  Fixture() {
-    char tmpl[] = "/tmp/ward_posture_XXXXXX";
-    root = ::mkdtemp(tmpl);
-  }
-  ~Fixture() { fs::remove_all(root); }
+  ward::testing::TempDir dir =
+      ward::testing::required(ward::testing::TempDir::create("ward_posture"));
+  fs::path root = dir.path();
   void write(const std::string& rel, const std::string& data) {
     fs::path p = root / rel.substr(1);
     fs::create_directories(p.parent_path());

@@ -2,20 +2,15 @@
 // wireguard-go, driven by the Reconciler through UapiBackend, RtnlAddressBackend,
 // RtnlRouteBackend and NftFilterBackend. Needs root.
 //
-//   [ wardea<pid> ]                                       [ wardeb<pid> ]
-//    wgea<pid> 100.64.0.1  ==== WireGuard over veth ====   wgeb<pid> 100.64.0.2
-//    vea<pid> 192.0.2.1/24 <--------------------------->  veb<pid> 192.0.2.2/24
+//   [ warde-<pid>-0-a ]                                   [ warde-<pid>-1-b ]
+//    wgea<tag> 100.64.0.1  ==== WireGuard over veth ====   wgeb<tag> 100.64.0.2
+//    vea<tag> 192.0.2.1/24 <--------------------------->  veb<tag> 192.0.2.2/24
 //   A admits from B: TCP 8080 and ICMP.   B admits from A: ICMP only.
-#include <array>
+//
+// Namespaces, wireguard-go, sockets and the UAPI sockets are removed by the destructors,
+// also when a REQUIRE fails midway.
 #include <cstdio>
-#include <fcntl.h>
-#include <netinet/in.h>
 #include <optional>
-#include <sched.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
-#include <thread>
-#include <unistd.h>
 
 #include <catch2/catch.hpp>
 
@@ -25,60 +20,18 @@
 #include "node/reconcile/reconciler.hpp"
 #include "node/uapi/client.hpp"
 #include "node/uapi/supervisor.hpp"
+#include "node/uapi/test_netns_runner.hpp"
+#include "tests/support/netns.hpp"
+#include "tests/support/require.hpp"
+#include "tests/support/wg_show.hpp"
 
 using namespace ward::node;
+using namespace std::chrono_literals;
+using ward::testing::Netns;
+using ward::testing::required;
+using ward::testing::run_command;
 
 namespace {
-
-std::string run(const std::string& cmd, int* rc = nullptr) {
-  std::string out;
-  FILE* p = ::popen((cmd + " 2>/dev/null").c_str(), "r");
-  if (!p) return out;
-  std::array<char, 4096> buf{};
-  std::size_t n = 0;
-  while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0)
-    out.append(buf.data(), n);
-  const int st = ::pclose(p);
-  if (rc) *rc = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  return out;
-}
-
-std::string trim(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' '))
-    s.pop_back();
-  return s;
-}
-
-template <class F>
-auto in_netns(const std::string& ns, F f) {
-  std::optional<decltype(f())> result;
-  std::thread t([&] {
-    const int fd = ::open(("/var/run/netns/" + ns).c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0 || ::setns(fd, CLONE_NEWNET) != 0) std::abort();
-    ::close(fd);
-    result.emplace(f());
-  });
-  t.join();
-  return std::move(*result);
-}
-
-class NetnsRunner final : public uapi::ProcessRunner {
- public:
-  explicit NetnsRunner(std::string ns) : ns_(std::move(ns)) {}
-  ward::Result<int> spawn(const std::vector<std::string>& argv) override {
-    std::vector<std::string> full = {"ip", "netns", "exec", ns_};
-    full.insert(full.end(), argv.begin(), argv.end());
-    return inner_.spawn(full);
-  }
-  ward::Result<bool> exited(int pid) override { return inner_.exited(pid); }
-  ward::Status terminate(int pid, std::chrono::milliseconds g) override {
-    return inner_.terminate(pid, g);
-  }
-
- private:
-  std::string ns_;
-  uapi::PosixProcessRunner inner_;
-};
 
 // Counts mutating calls that reach the real backends.
 struct CountingWg final : WireGuardBackend {
@@ -139,19 +92,13 @@ ward::net::Prefix pfx(const std::string& s) {
   return ward::net::Prefix::parse(s).value();
 }
 
-// Generous start timeout: the machine is shared and may be loaded.
-uapi::WireGuardGoSupervisor::Options slow_ok() {
-  uapi::WireGuardGoSupervisor::Options o;
-  o.start_timeout = std::chrono::seconds(20);
-  return o;
-}
-
 struct Node {
+  Netns& ns;
   std::string tag;
-  std::string ns, iface, veth;
+  std::string iface;
   std::string ip, overlay4, overlay6;
   std::string priv_b64, pub_b64;
-  NetnsRunner runner;
+  uapi::testing::NetnsRunner runner;
   uapi::WireGuardGoSupervisor sup;
   uapi::UapiBackend wg_real;
   netlink::RtnlAddressBackend addr_real;
@@ -163,57 +110,53 @@ struct Node {
   CountingFilter filt{filter_real};
   Reconciler rec{Backends{&wg, &addrs, &routes, &filt}};
 
-  Node(const std::string& t, int n, const std::string& pid)
-      : tag(t),
-        ns("warde" + t + pid),
-        iface("wge" + t + pid),
-        veth("ve" + t + pid),
-        ip("192.0.2." + std::to_string(n)),
-        overlay4("100.64.0." + std::to_string(n)),
-        overlay6("fd7a:115c:a1e0::" + std::to_string(n)),
-        priv_b64(trim(run("wg genkey"))),
-        pub_b64(trim(run("echo " + priv_b64 + " | wg pubkey"))),
+  Node(Netns& n, const std::string& t, int index, const std::string& short_tag)
+      : ns(n),
+        tag(t),
+        iface("wge" + t + short_tag),
+        ip("192.0.2." + std::to_string(index)),
+        overlay4("100.64.0." + std::to_string(index)),
+        overlay6("fd7a:115c:a1e0::" + std::to_string(index)),
+        priv_b64(run_command("wg genkey").trimmed()),
+        pub_b64(run_command("echo " + priv_b64 + " | wg pubkey").trimmed()),
         runner(ns),
-        sup(iface, runner, slow_ok()),
+        sup(iface, runner, uapi::testing::slow_start()),
         wg_real(uapi::UapiClient(uapi::socket_path_for(iface).value())),
         addr_real(iface),
         route_real(iface),
         filter_real(iface) {}
+  ~Node() {
+    (void)sup.stop();
+    ns.kill_all();
+    std::remove(("/var/run/wireguard/" + iface + ".sock").c_str());
+  }
 
   WgKey pub() const { return WgKey::from_base64(pub_b64).value(); }
   ward::SecretBytes priv() const { return secret_from_base64(priv_b64, 32).value(); }
-  bool can(const std::string& cmd) {
-    int rc = -1;
-    run("ip netns exec " + ns + " " + cmd, &rc);
-    return rc == 0;
+  ward::testing::ShellRunner shell() const {
+    return [this](const std::string& c) { return ns.exec(c); };
   }
   int mutations() const { return wg.applies + filt.applies + addrs.mutations + routes.mutations; }
   ward::Status apply(const DesiredState& d) {
-    return in_netns(ns, [&] { return rec.apply(d); });
+    return ns.call([&] { return rec.apply(d); });
   }
 };
 
+// Two nodes joined by a veth pair; the Topology (declared first) outlives them.
 struct World {
-  std::string pid = std::to_string(::getpid() % 100000);
-  Node a{"a", 1, pid};
-  Node b{"b", 2, pid};
+  ward::testing::Topology topo{"warde"};
+  std::optional<Node> a_, b_;
   World() {
-    for (Node* n : {&a, &b})
-      run("ip netns add " + n->ns);
-    run("ip link add " + a.veth + " netns " + a.ns + " type veth peer name " + b.veth + " netns " +
-        b.ns);
-    for (Node* n : {&a, &b}) {
-      run("ip -n " + n->ns + " addr add " + n->ip + "/24 dev " + n->veth);
-      run("ip -n " + n->ns + " link set " + n->veth + " up");
-      run("ip -n " + n->ns + " link set lo up");
-    }
+    Netns* na = required(topo.add_namespace("a"));
+    Netns* nb = required(topo.add_namespace("b"));
+    a_.emplace(*na, "a", 1, topo.short_tag());
+    b_.emplace(*nb, "b", 2, topo.short_tag());
+    required(topo.link(*na, {"vea" + topo.short_tag(), a_->ip + "/24"}, *nb,
+                       {"veb" + topo.short_tag(), b_->ip + "/24"}));
   }
   ~World() {
-    for (Node* n : {&a, &b}) {
-      (void)n->sup.stop();
-      run("ip netns del " + n->ns);
-      std::remove(("/var/run/wireguard/" + n->iface + ".sock").c_str());
-    }
+    b_.reset();
+    a_.reset();
   }
 };
 
@@ -234,35 +177,13 @@ Netmap map_for(const Node& self, const Node& peer, std::vector<FilterRule> inbou
   return m;
 }
 
-int listen_tcp(int port) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  int one = 1;
-  ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-  sockaddr_in sa{};
-  sa.sin_family = AF_INET;
-  sa.sin_port = htons(static_cast<std::uint16_t>(port));
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof(sa)) != 0 || ::listen(fd, 16) != 0) {
-    ::close(fd);
-    return -1;
-  }
-  return fd;
-}
-
-struct FdCloser {
-  std::vector<int> fds;
-  ~FdCloser() {
-    for (int fd : fds)
-      if (fd >= 0) ::close(fd);
-  }
-};
-
 }  // namespace
 
 TEST_CASE("e2e: two nodes get exactly the tunnel and ports their netmaps give them",
           "[integration]") {
   World w;
-  Node& a = w.a;
-  Node& b = w.b;
+  Node& a = *w.a_;
+  Node& b = *w.b_;
   REQUIRE_FALSE(a.priv_b64.empty());
   REQUIRE(a.sup.check());
   REQUIRE(b.sup.check());
@@ -278,25 +199,23 @@ TEST_CASE("e2e: two nodes get exactly the tunnel and ports their netmaps give th
   REQUIRE(b.apply(desired_b));
 
   // wg show: A has exactly B, with the netmap's allowed IPs and endpoint.
-  const std::string dump = run("ip netns exec " + a.ns + " wg show " + a.iface + " dump");
-  CHECK(dump.find(b.pub_b64 + "\t(none)\t" + b.ip + ":51820\t" + b32 + "," + b.overlay6 +
-                  "/128\t") != std::string::npos);
-  CHECK(run("ip netns exec " + a.ns + " wg show " + a.iface + " peers") == b.pub_b64 + "\n");
+  auto peers = required(ward::testing::wg_show_peers(a.shell(), a.iface));
+  REQUIRE(peers.size() == 1);
+  REQUIRE(peers.contains(b.pub_b64));
+  CHECK(peers[b.pub_b64].endpoint == b.ip + ":51820");
+  CHECK(peers[b.pub_b64].allowed_ips == std::vector<std::string>{b32, b.overlay6 + "/128"});
 
-  FdCloser fds;
-  fds.fds.push_back(in_netns(a.ns, [] { return listen_tcp(8080); }));
-  fds.fds.push_back(in_netns(a.ns, [] { return listen_tcp(8081); }));
-  fds.fds.push_back(in_netns(b.ns, [] { return listen_tcp(8080); }));
-  for (int fd : fds.fds)
-    REQUIRE(fd >= 0);
+  const auto a8080 = required(a.ns.listen_tcp(8080));
+  const auto a8081 = required(a.ns.listen_tcp(8081));
+  const auto b8080 = required(b.ns.listen_tcp(8080));
 
   // Both directions of every claim.
-  CHECK(b.can("ping -c 1 -W 2 " + a.overlay4));              // A admits ICMP from B
-  CHECK(b.can("nc -z -w 2 " + a.overlay4 + " 8080"));        // A admits TCP 8080 from B
-  CHECK_FALSE(b.can("nc -z -w 1 " + a.overlay4 + " 8081"));  // blocked port on allowed peer
-  CHECK(a.can("ping -c 1 -W 2 " + b.overlay4));              // B admits ICMP from A
-  CHECK_FALSE(a.can("nc -z -w 1 " + b.overlay4 + " 8080"));  // B admits no TCP from A
-  auto stats_a = in_netns(a.ns, [&] { return a.filter_real.stats(); });
+  CHECK(b.ns.can_ping(a.overlay4, 2s));                     // A admits ICMP from B
+  CHECK(b.ns.can_connect_tcp(a.overlay4, 8080, 2s));        // A admits TCP 8080 from B
+  CHECK_FALSE(b.ns.can_connect_tcp(a.overlay4, 8081, 1s));  // blocked port on allowed peer
+  CHECK(a.ns.can_ping(b.overlay4, 2s));                     // B admits ICMP from A
+  CHECK_FALSE(a.ns.can_connect_tcp(b.overlay4, 8080, 1s));  // B admits no TCP from A
+  auto stats_a = a.ns.call([&] { return a.filter_real.stats(); });
   REQUIRE(stats_a);
   CHECK(stats_a->dropped_packets >= 1);
 
@@ -316,20 +235,18 @@ TEST_CASE("e2e: two nodes get exactly the tunnel and ports their netmaps give th
   CHECK(a.wg.applies == wg_before);
   CHECK(a.filt.applies == filt_before + 1);
   CHECK(a.wg_real.get().value().peers.at(0).last_handshake_sec == hs_before);
-  CHECK_FALSE(b.can("nc -z -w 1 " + a.overlay4 + " 8080"));
-  CHECK(b.can("ping -c 1 -W 2 " + a.overlay4));
+  CHECK_FALSE(b.ns.can_connect_tcp(a.overlay4, 8080, 1s));
+  CHECK(b.ns.can_ping(a.overlay4, 2s));
 
   // Revocation on A: every peer and every accept goes.
-  REQUIRE(in_netns(a.ns, [&] { return a.rec.drop_all(); }));
-  CHECK(trim(run("ip netns exec " + a.ns + " wg show " + a.iface + " peers")).empty());
-  CHECK_FALSE(b.can("ping -c 1 -W 1 " + a.overlay4));
-  auto after = in_netns(a.ns, [&] { return a.filter_real.stats(); });
+  REQUIRE(a.ns.call([&] { return a.rec.drop_all(); }));
+  CHECK(required(ward::testing::wg_show_peers(a.shell(), a.iface)).empty());
+  CHECK_FALSE(b.ns.can_ping(a.overlay4, 1s));
+  auto after = a.ns.call([&] { return a.filter_real.stats(); });
   REQUIRE(after);
   CHECK(after->accept_rules == 0);
 
   // Teardown leaves no table behind.
-  REQUIRE(in_netns(a.ns, [&] { return a.filter_real.remove(); }));
-  int rc = 0;
-  run("ip netns exec " + a.ns + " nft list table inet ward_" + a.iface, &rc);
-  CHECK(rc != 0);
+  REQUIRE(a.ns.call([&] { return a.filter_real.remove(); }));
+  CHECK_FALSE(a.ns.has_nft_table("inet", "ward_" + a.iface));
 }

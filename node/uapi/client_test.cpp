@@ -12,6 +12,8 @@
 #include <catch2/catch.hpp>
 
 #include "node/uapi/test_fixtures.hpp"
+#include "tests/support/files.hpp"
+#include "tests/support/require.hpp"
 
 using namespace ward::node;
 using namespace ward::node::uapi;
@@ -24,9 +26,7 @@ namespace {
 class FakeServer {
  public:
   FakeServer() {
-    char tmpl[] = "/tmp/ward_uapi_test_XXXXXX";
-    dir_ = ::mkdtemp(tmpl);
-    path_ = dir_ + "/wgfake0.sock";
+    path_ = dir_.file("wgfake0.sock");
     fd_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     sockaddr_un a{};
     a.sun_family = AF_UNIX;
@@ -39,7 +39,6 @@ class FakeServer {
     ::shutdown(fd_, SHUT_RDWR);
     if (thread_.joinable()) thread_.join();
     ::close(fd_);
-    std::filesystem::remove_all(dir_);
   }
   void serve(std::vector<std::string> replies, bool hang = false) {
     thread_ = std::thread([this, replies = std::move(replies), hang] {
@@ -72,7 +71,8 @@ class FakeServer {
   std::vector<std::string> requests;
 
  private:
-  std::string dir_;
+  ward::testing::TempDir dir_ =
+      ward::testing::required(ward::testing::TempDir::create("ward_uapi_test"));
   std::string path_;
   int fd_ = -1;
   std::thread thread_;

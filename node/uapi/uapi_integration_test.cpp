@@ -1,14 +1,13 @@
 // Integration: Debian's wireguard-go in a network namespace of our own, configured via
-// UapiBackend, checked with `wg show IFACE dump`. Needs root.
+// UapiBackend, checked with `wg show` (per-field listings, never the private key). Needs root.
 //
-//   [ netns wardui<pid> ]
-//      wireguard-go -f wgui<pid>   <-- UAPI --  this test (host side, shared socket dir)
+//   [ netns wardu-<pid>-0-<tag> ]
+//      wireguard-go -f wgu<tag><pid%100000>   <-- UAPI --  this test (host side, shared socket dir)
 #include <algorithm>
 #include <array>
 #include <cstdio>
-#include <map>
+#include <optional>
 #include <signal.h>
-#include <sstream>
 #include <thread>
 
 #include <catch2/catch.hpp>
@@ -17,43 +16,16 @@
 #include "node/uapi/client.hpp"
 #include "node/uapi/supervisor.hpp"
 #include "node/uapi/test_fixtures.hpp"
+#include "node/uapi/test_netns_runner.hpp"
+#include "tests/support/netns.hpp"
+#include "tests/support/require.hpp"
+#include "tests/support/wg_show.hpp"
 
 using namespace ward::node;
 using namespace ward::node::uapi;
+using ward::testing::required;
 
 namespace {
-
-std::string run(const std::string& cmd) {
-  std::string out;
-  FILE* p = ::popen(cmd.c_str(), "r");
-  if (!p) return out;
-  std::array<char, 4096> buf{};
-  std::size_t n = 0;
-  while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0)
-    out.append(buf.data(), n);
-  ::pclose(p);
-  return out;
-}
-
-// Runs children inside a namespace: `ip netns exec NS argv...` (ip execs the command, so
-// the pid is the child's own).
-class NetnsRunner final : public ProcessRunner {
- public:
-  explicit NetnsRunner(std::string ns) : ns_(std::move(ns)) {}
-  ward::Result<int> spawn(const std::vector<std::string>& argv) override {
-    std::vector<std::string> full = {"ip", "netns", "exec", ns_};
-    full.insert(full.end(), argv.begin(), argv.end());
-    return inner_.spawn(full);
-  }
-  ward::Result<bool> exited(int pid) override { return inner_.exited(pid); }
-  ward::Status terminate(int pid, std::chrono::milliseconds grace) override {
-    return inner_.terminate(pid, grace);
-  }
-
- private:
-  std::string ns_;
-  PosixProcessRunner inner_;
-};
 
 // A get response with its peer blocks sorted (device lines first, errno last).
 std::string canonical(std::string_view resp) {
@@ -78,58 +50,29 @@ std::string canonical(std::string_view resp) {
   return head;
 }
 
-// Generous start timeout: the machine is shared and may be loaded.
-WireGuardGoSupervisor::Options slow_ok() {
-  WireGuardGoSupervisor::Options o;
-  o.start_timeout = std::chrono::seconds(20);
-  return o;
-}
-
-// Owns a namespace and the supervised wireguard-go in it; removes both on scope exit,
-// also when a REQUIRE fails.
+// Owns a namespace and the supervised wireguard-go in it; removes both (and the UAPI
+// socket wireguard-go leaves in the shared /var/run/wireguard) on scope exit, also when a
+// REQUIRE fails.
 struct NsGuard {
-  std::string ns;
+  ward::testing::Topology topo{"wardu"};
+  ward::testing::Netns* ns = nullptr;
   std::string iface;
-  NetnsRunner runner;
-  WireGuardGoSupervisor sup;
-  explicit NsGuard(const std::string& tag)
-      : ns("wardu" + tag + std::to_string(::getpid() % 100000)),
-        iface("wgu" + tag + std::to_string(::getpid() % 100000)),
-        runner(ns),
-        sup(iface, runner, slow_ok()) {
-    run("ip netns add " + ns);
+  std::optional<testing::NetnsRunner> runner;
+  std::optional<WireGuardGoSupervisor> sup;
+  explicit NsGuard(const std::string& tag) : iface("wgu" + tag + topo.short_tag()) {
+    ns = required(topo.add_namespace(tag));
+    runner.emplace(*ns);
+    sup.emplace(iface, *runner, testing::slow_start());
   }
   ~NsGuard() {
-    (void)sup.stop();
-    run("ip netns del " + ns + " 2>/dev/null");
+    if (sup) (void)sup->stop();
+    if (ns != nullptr) ns->kill_all();
     std::remove(("/var/run/wireguard/" + iface + ".sock").c_str());
   }
-  std::string wg_dump() { return run("ip netns exec " + ns + " wg show " + iface + " dump"); }
-};
-
-std::vector<std::vector<std::string>> dump_rows(const std::string& dump) {
-  std::vector<std::vector<std::string>> rows;
-  std::istringstream in(dump);
-  std::string line;
-  while (std::getline(in, line)) {
-    std::vector<std::string> cols;
-    std::istringstream ls(line);
-    std::string col;
-    while (std::getline(ls, col, '\t'))
-      cols.push_back(col);
-    rows.push_back(cols);
+  ward::testing::ShellRunner shell() const {
+    return [this](const std::string& c) { return ns->exec(c); };
   }
-  return rows;
-}
-
-// Peer rows of a dump by public key (wg show sorts peers by activity, not by key).
-std::map<std::string, std::vector<std::string>> peer_rows(
-    const std::vector<std::vector<std::string>>& rows) {
-  std::map<std::string, std::vector<std::string>> out;
-  for (std::size_t i = 1; i < rows.size(); ++i)
-    if (!rows[i].empty()) out[rows[i][0]] = rows[i];
-  return out;
-}
+};
 
 ward::net::Prefix pfx(const char* s) {
   return ward::net::Prefix::parse(s).value();
@@ -145,7 +88,7 @@ WgKey key_of(std::uint8_t b) {
 
 TEST_CASE("uapi integration: desired state through UapiBackend matches wg show", "[integration]") {
   NsGuard g("a");
-  auto started = g.sup.check();
+  auto started = g.sup->check();
   REQUIRE(started);
   CHECK(*started == SuperviseResult::kStarted);
   UapiBackend backend(UapiClient(socket_path_for(g.iface).value()));
@@ -167,26 +110,29 @@ TEST_CASE("uapi integration: desired state through UapiBackend matches wg show",
   REQUIRE(actual);
   REQUIRE(backend.apply(diff_wireguard(desired, *actual)));
 
-  auto rows = dump_rows(g.wg_dump());
-  REQUIRE(rows.size() == 3);
-  // Device: private, public, port, fwmark.
-  CHECK(rows[0][0] == "QEFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUE=");
-  CHECK(rows[0][2] == "51999");
-  // Peers: public, psk, endpoint, allowed-ips, handshake, rx, tx, keepalive.
-  auto peers = peer_rows(rows);
+  // Device: the public key of the private key we set (0x41 x 32, clamped:
+  // "QEFBQUFB...QUE=", as `wg pubkey` derives it), and the port.
+  auto device = required(ward::testing::wg_show_device(g.shell(), g.iface));
+  CHECK(device.public_key == "ehpOcJvwhaxJSroEabmx7aCrH3ixaqu3n/7akGI+hSI=");
+  CHECK(device.listen_port == 51999);
+  // Peers by public key (wg show sorts them by activity, not by key).
+  auto peers = required(ward::testing::wg_show_peers(g.shell(), g.iface));
+  REQUIRE(peers.size() == 2);
   REQUIRE(peers.count(key_of(0x42).to_base64()));
   REQUIRE(peers.count(key_of(0x43).to_base64()));
   const auto& a = peers[key_of(0x42).to_base64()];
-  REQUIRE(a.size() == 8);
-  CHECK(a[1] == "(none)");
-  CHECK(a[2] == "192.0.2.10:51820");
-  CHECK(a[3] == "100.64.0.7/32,fd7a:115c:a1e0::7/128");
-  CHECK(a[7] == "25");
+  CHECK(a.endpoint == "192.0.2.10:51820");
+  CHECK(a.allowed_ips == std::vector<std::string>{"100.64.0.7/32", "fd7a:115c:a1e0::7/128"});
+  CHECK(a.persistent_keepalive == 25);
   const auto& b = peers[key_of(0x43).to_base64()];
-  REQUIRE(b.size() == 8);
-  CHECK(b[2] == "[2001:db8::3]:4000");
-  CHECK(b[3] == "100.64.0.8/32");
-  CHECK(b[7] == "off");
+  CHECK(b.endpoint == "[2001:db8::3]:4000");
+  CHECK(b.allowed_ips == std::vector<std::string>{"100.64.0.8/32"});
+  CHECK(b.persistent_keepalive == 0);
+  // No preshared keys were set (the listing prints keys only; "(none)" when unset).
+  const auto psks = required(ward::testing::parse_wg_show_field(
+      g.ns->exec("wg show " + g.iface + " preshared-keys").output));
+  CHECK(psks.at(key_of(0x42).to_base64()) == "(none)");
+  CHECK(psks.at(key_of(0x43).to_base64()) == "(none)");
 
   // Converged: the real device diffs to nothing.
   auto again = backend.get();
@@ -199,10 +145,12 @@ TEST_CASE("uapi integration: desired state through UapiBackend matches wg show",
   auto change = diff_wireguard(desired, *again);
   REQUIRE(change.peers.size() == 2);
   REQUIRE(backend.apply(change));
-  rows = dump_rows(g.wg_dump());
-  REQUIRE(rows.size() == 2);
-  CHECK(rows[1][2] == "198.51.100.1:1111");
-  CHECK(rows[1][3] == "100.64.0.7/32,fd7a:115c:a1e0::7/128");
+  peers = required(ward::testing::wg_show_peers(g.shell(), g.iface));
+  REQUIRE(peers.size() == 1);
+  REQUIRE(peers.count(key_of(0x42).to_base64()));
+  CHECK(peers[key_of(0x42).to_base64()].endpoint == "198.51.100.1:1111");
+  CHECK(peers[key_of(0x42).to_base64()].allowed_ips ==
+        std::vector<std::string>{"100.64.0.7/32", "fd7a:115c:a1e0::7/128"});
 
   // An invalid request is refused with the device's errno, and changes nothing.
   auto bad = UapiClient(socket_path_for(g.iface).value()).exchange("set=1\nlisten_port=x\n\n");
@@ -210,21 +158,21 @@ TEST_CASE("uapi integration: desired state through UapiBackend matches wg show",
   CHECK_FALSE(parse_set_response(bad->reveal()));
 
   // The supervisor restarts a killed wireguard-go; the new device is empty.
-  REQUIRE(g.sup.child_pid());
-  ::kill(*g.sup.child_pid(), SIGKILL);
+  REQUIRE(g.sup->child_pid());
+  ::kill(*g.sup->child_pid(), SIGKILL);
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  auto restarted = g.sup.check();
+  auto restarted = g.sup->check();
   REQUIRE(restarted);
   CHECK(*restarted == SuperviseResult::kRestarted);
   auto fresh = backend.get();
   REQUIRE(fresh);
   CHECK(fresh->peers.empty());
-  CHECK(g.sup.check().value() == SuperviseResult::kServing);
+  CHECK(g.sup->check().value() == SuperviseResult::kServing);
 }
 
 TEST_CASE("uapi integration: the recorded exchange still matches wireguard-go", "[integration]") {
   NsGuard g("b");
-  REQUIRE(g.sup.check());
+  REQUIRE(g.sup->check());
   UapiClient client(socket_path_for(g.iface).value());
   auto set = client.exchange(testing::fixture("set_full.req"));
   REQUIRE(set);

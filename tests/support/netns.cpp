@@ -87,6 +87,25 @@ void Netns::kill_all() const {
       std::chrono::seconds(5), std::chrono::milliseconds(20));
 }
 
+bool Netns::can_connect_tcp(const std::string& ip, std::uint16_t port,
+                            std::chrono::milliseconds limit) const {
+  auto r = run_in([&] { return connect_tcp(ip, port, limit); });
+  return r && r->fd.valid();
+}
+
+bool Netns::can_ping(const std::string& ip, std::chrono::seconds wait) const {
+  const long seconds = wait.count() < 1 ? 1 : static_cast<long>(wait.count());
+  return exec("ping -c 1 -W " + std::to_string(seconds) + " " + shell_quote(ip)).ok();
+}
+
+Result<UniqueFd> Netns::listen_tcp(std::uint16_t port, bool v6) const {
+  return call([&] { return ward::testing::listen_tcp(port, v6); });
+}
+
+bool Netns::has_nft_table(const std::string& family, const std::string& table) const {
+  return exec("nft list table " + shell_quote(family) + " " + shell_quote(table)).ok();
+}
+
 Status Netns::enter_this_thread() const {
   const std::string path = std::string(kNetnsDir) + "/" + name_;
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -116,8 +135,8 @@ Topology::~Topology() {
   }
 }
 
-Status Topology::enter_hub(const std::string& bridge_cidr) {
-  if (in_hub()) return Error::already_exists("Topology::enter_hub called twice");
+Status Topology::enter_private() {
+  if (original_netns_fd_ >= 0) return Error::already_exists("Topology: the thread already left");
   const int fd = ::open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
   if (fd < 0) return Error::from_errno("open /proc/thread-self/ns/net", errno);
   if (::unshare(CLONE_NEWNET) != 0) {
@@ -126,10 +145,29 @@ Status Topology::enter_hub(const std::string& bridge_cidr) {
     return Error::from_errno("unshare(CLONE_NEWNET)", err);
   }
   original_netns_fd_ = fd;
-  WARD_RETURN_IF_ERROR(run_checked("ip link set lo up"));
+  return run_checked("ip link set lo up");
+}
+
+Status Topology::enter_hub(const std::string& bridge_cidr) {
+  WARD_RETURN_IF_ERROR(enter_private());
   WARD_RETURN_IF_ERROR(run_checked("ip link add br0 type bridge"));
   WARD_RETURN_IF_ERROR(run_checked("ip addr add " + shell_quote(bridge_cidr) + " dev br0"));
-  return run_checked("ip link set br0 up");
+  WARD_RETURN_IF_ERROR(run_checked("ip link set br0 up"));
+  has_bridge_ = true;
+  return ok();
+}
+
+Status Topology::link_here(const LinkEnd& a, const LinkEnd& b) {
+  if (!in_private()) return Error::invalid_argument("Topology::link_here needs enter_private()");
+  const std::string ia = shell_quote(a.ifname), ib = shell_quote(b.ifname);
+  WARD_RETURN_IF_ERROR(run_checked("ip link add " + ia + " type veth peer name " + ib));
+  for (const LinkEnd* end : {&a, &b}) {
+    const std::string i = shell_quote(end->ifname);
+    if (!end->cidr.empty())
+      WARD_RETURN_IF_ERROR(run_checked("ip addr add " + shell_quote(end->cidr) + " dev " + i));
+    WARD_RETURN_IF_ERROR(run_checked("ip link set " + i + " up"));
+  }
+  return ok();
 }
 
 Result<Netns*> Topology::add_namespace(const std::string& name) {
@@ -141,7 +179,7 @@ Result<Netns*> Topology::add_namespace(const std::string& name) {
 }
 
 Status Topology::join_hub(const Netns& ns, const std::string& ifname, const std::string& cidr) {
-  if (!in_hub()) return Error::invalid_argument("Topology::join_hub needs enter_hub() first");
+  if (!has_bridge_) return Error::invalid_argument("Topology::join_hub needs enter_hub() first");
   const std::string hub_end = "h" + std::to_string(hub_links_++);
   const std::string n = shell_quote(ns.name());
   const std::string i = shell_quote(ifname);

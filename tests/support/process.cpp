@@ -44,9 +44,17 @@ std::vector<std::string> child_environment(const ChildProcess::Options& o) {
 
 }  // namespace
 
+std::string CommandResult::trimmed() const {
+  std::string out = output;
+  while (!out.empty() && (out.back() == '\n' || out.back() == '\r' || out.back() == ' '))
+    out.pop_back();
+  return out;
+}
+
 CommandResult run_command(const std::string& command, bool merge_stderr) {
   CommandResult r;
-  const std::string full = command + (merge_stderr ? " 2>&1" : " 2>/dev/null");
+  // Grouped, so the redirection covers every part of a list or pipeline.
+  const std::string full = "{ " + command + "\n}" + (merge_stderr ? " 2>&1" : " 2>/dev/null");
   FILE* p = ::popen(full.c_str(), "r");
   if (p == nullptr) return r;
   char buf[4096];

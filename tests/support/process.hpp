@@ -28,9 +28,12 @@ struct CommandResult {
   int exit_code = -1;  // the exit status; 128 + signal if killed; -1 if it could not run
   std::string output;  // stdout (and stderr when merge_stderr)
   bool ok() const { return exit_code == 0; }
+  // output without trailing newlines, carriage returns and spaces (a one-line answer).
+  std::string trimmed() const;
 };
 
-// Runs `sh -c command` and waits for it. stderr goes to /dev/null unless merge_stderr.
+// Runs `sh -c command` and waits for it. stderr (of every part of a list or pipeline) goes
+// to /dev/null unless merge_stderr.
 CommandResult run_command(const std::string& command, bool merge_stderr = false);
 
 // 'text' quoted for sh (single quotes, embedded quotes escaped).

@@ -26,6 +26,21 @@ Result<T> parse_number(std::string_view s, std::string_view what) {
   return v;
 }
 
+Result<std::string> run_wg_show(const ShellRunner& run, const std::string& iface,
+                                const std::string& field) {
+  const CommandResult r = run("wg show " + shell_quote(iface) + " " + field);
+  if (!r.ok())
+    return Error::unavailable("wg show " + iface + " " + field + " exited with " +
+                              std::to_string(r.exit_code) + ": " + quote(r.output));
+  return r.output;
+}
+
+std::string_view trim_newline(std::string_view s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r'))
+    s.remove_suffix(1);
+  return s;
+}
+
 }  // namespace
 
 Result<std::map<std::string, std::string>> parse_wg_show_field(std::string_view text) {
@@ -52,11 +67,8 @@ Result<std::map<std::string, std::string>> parse_wg_show_field(std::string_view 
 Result<std::map<std::string, WgShowPeer>> wg_show_peers(const ShellRunner& run,
                                                         const std::string& iface) {
   auto field = [&](const std::string& name) -> Result<std::map<std::string, std::string>> {
-    const CommandResult r = run("wg show " + shell_quote(iface) + " " + name);
-    if (!r.ok())
-      return Error::unavailable("wg show " + iface + " " + name + " exited with " +
-                                std::to_string(r.exit_code) + ": " + quote(r.output));
-    return parse_wg_show_field(r.output);
+    WARD_ASSIGN_OR_RETURN(const std::string text, run_wg_show(run, iface, name));
+    return parse_wg_show_field(text);
   };
   std::map<std::string, WgShowPeer> peers;
   WARD_ASSIGN_OR_RETURN(auto keys, field("peers"));
@@ -66,11 +78,12 @@ Result<std::map<std::string, WgShowPeer>> wg_show_peers(const ShellRunner& run,
   WARD_ASSIGN_OR_RETURN(auto endpoints, field("endpoints"));
   WARD_ASSIGN_OR_RETURN(auto handshakes, field("latest-handshakes"));
   WARD_ASSIGN_OR_RETURN(auto transfer, field("transfer"));
+  WARD_ASSIGN_OR_RETURN(auto keepalives, field("persistent-keepalive"));
   // A peer can appear or vanish between the commands: only peers in every listing count.
   for (auto it = peers.begin(); it != peers.end();) {
     const std::string& k = it->first;
     if (!ips.contains(k) || !endpoints.contains(k) || !handshakes.contains(k) ||
-        !transfer.contains(k)) {
+        !transfer.contains(k) || !keepalives.contains(k)) {
       it = peers.erase(it);
       continue;
     }
@@ -92,9 +105,28 @@ Result<std::map<std::string, WgShowPeer>> wg_show_peers(const ShellRunner& run,
                           parse_number<std::uint64_t>(std::string_view(t).substr(0, tab), "rx"));
     WARD_ASSIGN_OR_RETURN(p.tx_bytes,
                           parse_number<std::uint64_t>(std::string_view(t).substr(tab + 1), "tx"));
+    if (keepalives[k] != "off") {
+      WARD_ASSIGN_OR_RETURN(p.persistent_keepalive,
+                            parse_number<std::uint16_t>(keepalives[k], "persistent-keepalive"));
+    }
     ++it;
   }
   return peers;
+}
+
+Result<WgShowDevice> wg_show_device(const ShellRunner& run, const std::string& iface) {
+  WgShowDevice d;
+  WARD_ASSIGN_OR_RETURN(const std::string key_text, run_wg_show(run, iface, "public-key"));
+  const std::string_view key = trim_newline(key_text);
+  if (key != "(none)") {
+    if (!is_base64_key(key))
+      return Error::invalid_argument("wg show public-key: expected a key, got " + quote(key));
+    d.public_key = std::string(key);
+  }
+  WARD_ASSIGN_OR_RETURN(const std::string port_text, run_wg_show(run, iface, "listen-port"));
+  WARD_ASSIGN_OR_RETURN(d.listen_port,
+                        parse_number<std::uint16_t>(trim_newline(port_text), "listen-port"));
+  return d;
 }
 
 }  // namespace ward::testing

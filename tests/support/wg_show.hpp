@@ -1,7 +1,7 @@
 // Test support: what `wg show` (wireguard-tools) says about an interface's peers, for
 // asserting which tunnels a node configured. Uses only the per-field forms (peers,
-// allowed-ips, endpoints, latest-handshakes, transfer), never `dump`, which prints the
-// private key.
+// allowed-ips, endpoints, latest-handshakes, transfer, persistent-keepalive, public-key,
+// listen-port), never `dump` or `private-key`, which print the private key.
 //
 //   auto peers = wg_show_peers([&](const std::string& c) { return ns.exec(c); }, "wg0");
 //   REQUIRE(peers);  CHECK(peers->contains(b_public_key));
@@ -24,6 +24,13 @@ struct WgShowPeer {
   std::string endpoint;                  // "ip:port", empty for (none)
   std::int64_t latest_handshake = 0;     // unix seconds, 0 = never
   std::uint64_t rx_bytes = 0, tx_bytes = 0;
+  std::uint16_t persistent_keepalive = 0;  // seconds, 0 = off
+};
+
+// The interface's own fields.
+struct WgShowDevice {
+  std::string public_key;  // base64, empty for (none)
+  std::uint16_t listen_port = 0;
 };
 
 // Parses one field listing: lines "<public key>\t<value>" (value may hold further tabs).
@@ -35,5 +42,7 @@ Result<std::map<std::string, std::string>> parse_wg_show_field(std::string_view 
 using ShellRunner = std::function<CommandResult(const std::string& command)>;
 Result<std::map<std::string, WgShowPeer>> wg_show_peers(const ShellRunner& run,
                                                         const std::string& iface);
+// The same for `wg show <iface> public-key` and `listen-port`.
+Result<WgShowDevice> wg_show_device(const ShellRunner& run, const std::string& iface);
 
 }  // namespace ward::testing

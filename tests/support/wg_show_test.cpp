@@ -47,6 +47,7 @@ TEST_CASE("wg_show_peers assembles every field per peer", "[unit]") {
       return out(kKey1 + "\t192.0.2.12:51820\n" + kKey2 + "\t(none)\n");
     if (cmd.ends_with(" latest-handshakes")) return out(kKey1 + "\t1764350000\n" + kKey2 + "\t0\n");
     if (cmd.ends_with(" transfer")) return out(kKey1 + "\t1234\t5678\n" + kKey2 + "\t0\t0\n");
+    if (cmd.ends_with(" persistent-keepalive")) return out(kKey1 + "\t25\n" + kKey2 + "\toff\n");
     return CommandResult{1, "unexpected"};
   };
   auto peers = wg_show_peers(runner, "wm1a");
@@ -58,10 +59,12 @@ TEST_CASE("wg_show_peers assembles every field per peer", "[unit]") {
   CHECK(p1.latest_handshake == 1764350000);
   CHECK(p1.rx_bytes == 1234);
   CHECK(p1.tx_bytes == 5678);
+  CHECK(p1.persistent_keepalive == 25);
   const auto& p2 = peers->at(kKey2);
   CHECK(p2.allowed_ips.empty());
   CHECK(p2.endpoint.empty());
   CHECK(p2.latest_handshake == 0);
+  CHECK(p2.persistent_keepalive == 0);
   // Never `dump` (it prints the private key).
   for (const auto& c : asked) {
     CHECK(c.find("dump") == std::string::npos);
@@ -81,6 +84,15 @@ TEST_CASE("wg_show_peers reports a failing wg and malformed numbers", "[unit]") 
     return out(kKey1 + "\t0\n");
   };
   CHECK_FALSE(wg_show_peers(bad_transfer, "wg0").ok());
+  auto bad_keepalive = [](const std::string& cmd) {
+    if (cmd.ends_with(" peers")) return out(kKey1 + "\n");
+    if (cmd.ends_with(" transfer")) return out(kKey1 + "\t1\t2\n");
+    if (cmd.ends_with(" persistent-keepalive")) return out(kKey1 + "\t70000\n");  // > 16 bits
+    return out(kKey1 + "\t0\n");
+  };
+  auto ka = wg_show_peers(bad_keepalive, "wg0");
+  REQUIRE_FALSE(ka.ok());
+  CHECK(ka.error().message().find("persistent-keepalive") != std::string::npos);
   // A peer that vanished between two listings is left out rather than half-filled.
   auto racing = [](const std::string& cmd) {
     if (cmd.ends_with(" peers")) return out(kKey1 + "\n" + kKey2 + "\n");
@@ -91,4 +103,45 @@ TEST_CASE("wg_show_peers reports a failing wg and malformed numbers", "[unit]") 
   REQUIRE(raced.ok());
   CHECK(raced->size() == 1);
   CHECK(raced->contains(kKey1));
+}
+
+TEST_CASE("wg_show_device reads the public key and listen port, never the private key", "[unit]") {
+  std::vector<std::string> asked;
+  std::string key_answer = kKey1 + "\n";
+  std::string port_answer = "51820\n";
+  auto runner = [&](const std::string& cmd) {
+    asked.push_back(cmd);
+    if (cmd.ends_with(" public-key")) return out(key_answer);
+    if (cmd.ends_with(" listen-port")) return out(port_answer);
+    return CommandResult{1, "unexpected"};
+  };
+  auto d = wg_show_device(runner, "wg0");
+  REQUIRE(d.ok());
+  CHECK(d->public_key == kKey1);
+  CHECK(d->listen_port == 51820);
+  for (const auto& c : asked) {
+    CHECK(c.find("private") == std::string::npos);
+    CHECK(c.find("dump") == std::string::npos);
+  }
+  // A device without a key yet.
+  key_answer = "(none)\n";
+  port_answer = "0\n";
+  d = wg_show_device(runner, "wg0");
+  REQUIRE(d.ok());
+  CHECK(d->public_key.empty());
+  CHECK(d->listen_port == 0);
+  // Malformed answers are rejected, quoting them.
+  key_answer = "not-a-key\n";
+  d = wg_show_device(runner, "wg0");
+  REQUIRE_FALSE(d.ok());
+  CHECK(d.error().message().find("not-a-key") != std::string::npos);
+  key_answer = kKey1 + "\n";
+  port_answer = "65536\n";
+  CHECK_FALSE(wg_show_device(runner, "wg0").ok());
+  port_answer = "\n";
+  CHECK_FALSE(wg_show_device(runner, "wg0").ok());
+  auto failing = [](const std::string&) { return CommandResult{1, "No such device"}; };
+  auto f = wg_show_device(failing, "nope0");
+  REQUIRE_FALSE(f.ok());
+  CHECK(f.error().message().find("No such device") != std::string::npos);
 }
