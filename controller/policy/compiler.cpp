@@ -289,19 +289,21 @@ void Compiler::full_compile() {
     for (const std::string& p : rule.src_posture)
       cr.postures.push_back(posture_index_.at(p));
     cr.entry.assign(rule.dst.size(), {});
+    std::vector<std::pair<ProtoSet, PortSet>> all_groups, self_groups;
     for (const DstEntry& e : rule.dst) {
       if (e.alias.kind == AliasKind::kSelf) {
         cr.has_self = true;
-        add_group(cr.self_groups, e.protos, e.ports);
+        add_group(self_groups, e.protos, e.ports);
       } else {
         ++cr.nonself_entries;
-        add_group(cr.all_groups, e.protos, e.ports);
+        add_group(all_groups, e.protos, e.ports);
       }
     }
-    for (auto& groups : {&cr.all_groups, &cr.self_groups}) {
-      for (auto& [protos, ports] : *groups)
-        ports = normalize_ports(std::move(ports));
-    }
+    // Normalised once and shared by every netmap's filter rules.
+    for (auto& [protos, ports] : all_groups)
+      cr.all_groups.emplace_back(protos, normalize_ports(std::move(ports)));
+    for (auto& [protos, ports] : self_groups)
+      cr.self_groups.emplace_back(protos, normalize_ports(std::move(ports)));
     if (cr.has_self) self_rules_.push_back(i);
     if (cr.live) {
       for (const Alias& a : rule.src) {

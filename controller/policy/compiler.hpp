@@ -119,8 +119,8 @@ class Compiler {
     // Filter (protos, ports) groups, normalised once per compile: for a destination in
     // every non-self entry, and for the autogroup:self entries.
     std::size_t nonself_entries = 0;
-    std::vector<std::pair<ProtoSet, PortSet>> all_groups;
-    std::vector<std::pair<ProtoSet, PortSet>> self_groups;
+    std::vector<std::pair<ProtoSet, SharedPorts>> all_groups;
+    std::vector<std::pair<ProtoSet, SharedPorts>> self_groups;
   };
 
   Compiler(std::shared_ptr<const Policy> policy, Time now, CompileOptions options);

@@ -152,9 +152,12 @@ std::vector<std::string> Compiler::propagate(const SlotSet& touched, SlotSet old
     }
     if (i + 2 < n) {
       if (const Netmap* m = slots_[affected[i + 2]].netmap.get()) {
-        __builtin_prefetch(m->peers.data());
+        m->peers.prefetch();
         __builtin_prefetch(m->filters.data());
       }
+    }
+    if (i + 1 < n) {
+      if (const Netmap* m = slots_[affected[i + 1]].netmap.get()) m->peers.prefetch_chunks();
     }
     const std::uint32_t d = affected[i];
     Slot& x = slots_[d];

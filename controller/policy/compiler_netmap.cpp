@@ -83,8 +83,8 @@ std::vector<FilterRule> Compiler::build_filters(std::uint32_t d) const {
 std::shared_ptr<const Netmap> Compiler::build_netmap(std::uint32_t d) const {
   auto m = std::make_shared<Netmap>();
   const Slot& x = slots_[d];
-  m->self = {x.dev.id,   x.dev.name,        x.dev.tagged() ? std::string() : x.dev.user,
-             x.dev.tags, x.dev.addresses(), x.dev.status};
+  m->self = SelfInfo{x.dev.id,   x.dev.name,        x.dev.tagged() ? std::string() : x.dev.user,
+                     x.dev.tags, x.dev.addresses(), x.dev.status};
   m->persistent_keepalive = options_.persistent_keepalive;
   if (!x.eligible) {
     finish_netmap(*m);
@@ -119,16 +119,18 @@ std::shared_ptr<const Netmap> Compiler::build_netmap(std::uint32_t d) const {
   }
   std::sort(keys.begin(), keys.end());
   keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+  std::vector<PeerEntry> peers;
   std::uint32_t last_rank = UINT32_MAX;
   for (std::uint64_t k : keys) {
     auto rank = static_cast<std::uint32_t>(k >> 32);
     if (rank != last_rank) {
-      m->peers.push_back({slots_[rank_to_slot_[rank]].info, {}});
+      peers.push_back({slots_[rank_to_slot_[rank]].info, {}});
       last_rank = rank;
     }
-    m->peers.back().why.push_back(
+    peers.back().why.push_back(
         {static_cast<std::uint32_t>((k & 0xffffffffULL) >> 1), static_cast<Direction>(k & 1)});
   }
+  m->peers = PeerList(std::move(peers));
   m->filters = build_filters(d);
   finish_netmap(*m);
   return m;
@@ -214,16 +216,18 @@ std::shared_ptr<const Netmap> Compiler::patch_netmap(std::uint32_t d,
       sum -= peer_entry_hash(*p);
     for (const PeerEntry& p : fresh)
       sum += peer_entry_hash(p);
-    m->peers.reserve(old.peers.size() + fresh.size());
+    std::vector<PeerEntry> peers;
+    peers.reserve(old.peers.size() + fresh.size());
     auto f = fresh.begin();
     for (const PeerEntry& p : old.peers) {
       if (has(touched, p.info->slot)) continue;
       while (f != fresh.end() && f->info->id < p.info->id)
-        m->peers.push_back(std::move(*f++));
-      m->peers.push_back(p);
+        peers.push_back(std::move(*f++));
+      peers.push_back(p);
     }
     while (f != fresh.end())
-      m->peers.push_back(std::move(*f++));
+      peers.push_back(std::move(*f++));
+    m->peers = PeerList(std::move(peers));
     m->peers_hash = sum;
   } else {
     m->peers = old.peers;
@@ -301,18 +305,17 @@ std::shared_ptr<const Netmap> Compiler::patch_netmap_one(std::uint32_t d, std::u
                                                          bool filters_changed) const {
   const Netmap& old = *slots_[d].netmap;
   const std::string& tid = slots_[t].dev.id;
-  auto at =
-      std::lower_bound(old.peers.begin(), old.peers.end(), tid,
-                       [](const PeerEntry& e, const std::string& k) { return e.info->id < k; });
-  const bool present = at != old.peers.end() && at->info->id == tid;
+  const PeerEntry* here = nullptr;
+  const std::size_t at = old.peers.lower_bound(tid, &here);
+  const bool present = here && here->info->id == tid;
   // An entry with t's id but another slot would be a device replaced without this map
   // being told; never patch around it.
-  if (present && at->info->slot != t) return build_netmap(d);
+  if (present && here->info->slot != t) return build_netmap(d);
   ProvenanceList w = why(d, t);
   const std::shared_ptr<const PeerInfo>& info = slots_[t].info;
   bool peers_changed = w.empty() ? present
-                                 : !present || !(at->why == w) ||
-                                       (at->info != info && !at->info->same_content(*info));
+                                 : !present || !(here->why == w) ||
+                                       (here->info != info && !here->info->same_content(*info));
   if (!peers_changed && !filters_changed) return nullptr;
 
   auto m = std::make_shared<Netmap>();
@@ -321,14 +324,14 @@ std::shared_ptr<const Netmap> Compiler::patch_netmap_one(std::uint32_t d, std::u
   m->self_hash = old.self_hash;
   if (peers_changed) {
     std::uint64_t sum = old.peers_hash;
-    m->peers.reserve(old.peers.size() + 1);
-    m->peers.insert(m->peers.end(), old.peers.begin(), at);
-    if (present) sum -= peer_entry_hash(*at);
+    if (present) sum -= peer_entry_hash(*here);
     if (!w.empty()) {
-      m->peers.push_back({info, std::move(w)});
-      sum += peer_entry_hash(m->peers.back());
+      PeerEntry entry{info, std::move(w)};
+      sum += peer_entry_hash(entry);
+      m->peers = old.peers.spliced(at, present ? 1 : 0, &entry);
+    } else {
+      m->peers = old.peers.spliced(at, 1, nullptr);
     }
-    m->peers.insert(m->peers.end(), present ? at + 1 : at, old.peers.end());
     m->peers_hash = sum;
   } else {
     m->peers = old.peers;

@@ -40,7 +40,7 @@ TEST_CASE("deny by default: no policy, empty policy", "[unit]") {
       REQUIRE(m);
       CHECK(m->peers.empty());
       CHECK(m->filters.empty());
-      CHECK(m->self.id == id);
+      CHECK(m->self->id == id);
     }
     CHECK_FALSE(evaluate(*c, "d-house-laptop", "d-ehr-1", 443, kProtoTcp).accept);
     CHECK(evaluate(*c, "d-house-laptop", "d-ehr-1", 443, kProtoTcp).reason == "no rule matches");
@@ -106,7 +106,7 @@ TEST_CASE("non-active devices get empty netmaps and appear in nobody's", "[unit]
   REQUIRE(stolen);
   CHECK(stolen->peers.empty());
   CHECK(stolen->filters.empty());
-  CHECK(stolen->self.status == DeviceStatus::kRevoked);
+  CHECK(stolen->self->status == DeviceStatus::kRevoked);
   for (const std::string& id : c->device_ids()) {
     auto m = c->netmap(id);
     CHECK_FALSE(m->find_peer("d-stolen"));

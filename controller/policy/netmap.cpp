@@ -8,52 +8,6 @@
 
 namespace ward::policy {
 
-void ProvenanceList::copy_heap(const ProvenanceList& other) {
-  u_.heap = {new Provenance[size_], size_};
-  std::copy(other.u_.heap.data, other.u_.heap.data + size_, u_.heap.data);
-}
-
-ProvenanceList& ProvenanceList::operator=(const ProvenanceList& other) {
-  if (this != &other) *this = ProvenanceList(other);
-  return *this;
-}
-
-ProvenanceList& ProvenanceList::operator=(ProvenanceList&& other) noexcept {
-  if (this != &other) {
-    if (size_ > kInline) delete[] u_.heap.data;
-    u_ = other.u_;
-    size_ = other.size_;
-    other.size_ = 0;
-  }
-  return *this;
-}
-
-void ProvenanceList::push_back(Provenance p) {
-  if (size_ < kInline) {
-    u_.inline_[size_++] = p;
-    return;
-  }
-  if (size_ == kInline) {
-    Provenance first[kInline] = {u_.inline_[0], u_.inline_[1]};
-    u_.heap = {new Provenance[2 * kInline], 2 * kInline};
-    std::copy(first, first + kInline, u_.heap.data);
-  } else if (size_ == u_.heap.capacity) {
-    auto* bigger = new Provenance[2 * std::size_t{size_}];
-    std::copy(u_.heap.data, u_.heap.data + size_, bigger);
-    delete[] u_.heap.data;
-    u_.heap = {bigger, 2 * size_};
-  }
-  u_.heap.data[size_++] = p;
-}
-
-bool operator==(const ProvenanceList& a, const ProvenanceList& b) {
-  if (a.size_ != b.size_) return false;
-  for (std::size_t i = 0; i < a.size_; ++i) {
-    if (!(a[i] == b[i])) return false;
-  }
-  return true;
-}
-
 std::uint64_t hash_bytes(std::string_view s, std::uint64_t h) {
   for (unsigned char c : s) {
     h ^= c;
@@ -96,6 +50,21 @@ bool same_filter(const FilterRule& a, const FilterRule& b) {
 }
 
 }  // namespace
+
+SharedSelf::SharedSelf(SelfInfo self) : p_(std::make_shared<const SelfInfo>(std::move(self))) {}
+
+const SelfInfo& SharedSelf::empty() {
+  static const SelfInfo kEmpty;
+  return kEmpty;
+}
+
+SharedPorts::SharedPorts(PortSet ports)
+    : p_(ports.empty() ? nullptr : std::make_shared<const PortSet>(std::move(ports))) {}
+
+const PortSet& SharedPorts::empty_set() {
+  static const PortSet kEmpty;
+  return kEmpty;
+}
 
 bool SourceList::contains(const net::IpAddress& a) const {
   auto host = net::Prefix::make(a, a.bit_width());
@@ -152,13 +121,13 @@ std::uint64_t filters_hash(const std::vector<FilterRule>& filters) {
 }
 
 void combine_netmap_hash(Netmap& m) {
-  std::uint64_t h = hash_bytes(m.self.id);
-  h = hash_mix(h, hash_bytes(m.self.name));
-  h = hash_mix(h, hash_bytes(m.self.user));
-  h = hash_strings(h, m.self.tags);
-  for (const net::Prefix& p : m.self.addresses)
+  std::uint64_t h = hash_bytes(m.self->id);
+  h = hash_mix(h, hash_bytes(m.self->name));
+  h = hash_mix(h, hash_bytes(m.self->user));
+  h = hash_strings(h, m.self->tags);
+  for (const net::Prefix& p : m.self->addresses)
     h = hash_prefix(h, p);
-  h = hash_mix(h, static_cast<std::uint64_t>(m.self.status));
+  h = hash_mix(h, static_cast<std::uint64_t>(m.self->status));
   m.self_hash = hash_mix(h, m.persistent_keepalive);
   recombine_netmap_hash(m);
 }
@@ -186,24 +155,36 @@ bool same_filters(const std::vector<FilterRule>& a, const std::vector<FilterRule
   return true;
 }
 
+namespace {
+
+bool same_entry(const PeerEntry& x, const PeerEntry& y) {
+  return x.why == y.why && (x.info == y.info || x.info->same_content(*y.info));
+}
+
+}  // namespace
+
 bool same_content(const Netmap& a, const Netmap& b) {
   if (a.hash != b.hash || !(a.self == b.self) || a.persistent_keepalive != b.persistent_keepalive ||
       a.peers.size() != b.peers.size() || a.filters.size() != b.filters.size()) {
     return false;
   }
-  for (std::size_t i = 0; i < a.peers.size(); ++i) {
-    const PeerEntry& x = a.peers[i];
-    const PeerEntry& y = b.peers[i];
-    if (!(x.why == y.why)) return false;
-    if (x.info != y.info && !x.info->same_content(*y.info)) return false;
+  if (!a.peers.same_object(b.peers)) {
+    for (auto x = a.peers.begin(), y = b.peers.begin(); x != a.peers.end();) {
+      if (x.at_chunk_start() && y.at_chunk_start() && x.chunk() == y.chunk()) {
+        x.skip_chunk();  // a chunk both versions share
+        y.skip_chunk();
+        continue;
+      }
+      if (!same_entry(*x, *y)) return false;
+      ++x;
+      ++y;
+    }
   }
   return same_filters(a.filters, b.filters);
 }
 
 const PeerEntry* Netmap::find_peer(std::string_view id) const {
-  auto it = std::lower_bound(peers.begin(), peers.end(), id,
-                             [](const PeerEntry& e, std::string_view k) { return e.info->id < k; });
-  return it != peers.end() && it->info->id == id ? &*it : nullptr;
+  return peers.find(id);
 }
 
 const FilterRule* Netmap::match(const net::IpAddress& from, int proto, std::uint16_t port) const {
@@ -217,21 +198,21 @@ NetmapDelta diff(const Netmap& before, const Netmap& after) {
   NetmapDelta d;
   d.self_changed = !(before.self == after.self);
   d.keepalive_changed = before.persistent_keepalive != after.persistent_keepalive;
-  std::size_t i = 0, j = 0;
-  while (i < before.peers.size() || j < after.peers.size()) {
-    if (j == after.peers.size() ||
-        (i < before.peers.size() && before.peers[i].info->id < after.peers[j].info->id)) {
-      d.removed.push_back(before.peers[i].info->id);
+  auto i = before.peers.begin(), j = after.peers.begin();
+  const auto i_end = before.peers.end(), j_end = after.peers.end();
+  while (i != i_end || j != j_end) {
+    if (i != i_end && j != j_end && i.at_chunk_start() && j.at_chunk_start() &&
+        i.chunk() == j.chunk()) {
+      i.skip_chunk();  // shared by both versions: nothing changed in it
+      j.skip_chunk();
+    } else if (j == j_end || (i != i_end && i->info->id < j->info->id)) {
+      d.removed.push_back(i->info->id);
       ++i;
-    } else if (i == before.peers.size() || after.peers[j].info->id < before.peers[i].info->id) {
-      d.added.push_back(&after.peers[j]);
+    } else if (i == i_end || j->info->id < i->info->id) {
+      d.added.push_back(&*j);
       ++j;
     } else {
-      const PeerEntry& x = before.peers[i];
-      const PeerEntry& y = after.peers[j];
-      if (!(x.why == y.why) || (x.info != y.info && !x.info->same_content(*y.info))) {
-        d.changed.push_back(&y);
-      }
+      if (!same_entry(*i, *j)) d.changed.push_back(&*j);
       ++i;
       ++j;
     }
@@ -301,12 +282,12 @@ nlohmann::json to_json(const Netmap& m, const Policy* explain) {
   char hash[17];
   std::snprintf(hash, sizeof hash, "%016llx", static_cast<unsigned long long>(m.hash));
   j["hash"] = hash;
-  j["self"] = {{"id", m.self.id},
-               {"name", m.self.name},
-               {"user", m.self.user},
-               {"tags", m.self.tags},
-               {"addresses", prefixes_json(m.self.addresses)},
-               {"status", device_status_name(m.self.status)}};
+  j["self"] = {{"id", m.self->id},
+               {"name", m.self->name},
+               {"user", m.self->user},
+               {"tags", m.self->tags},
+               {"addresses", prefixes_json(m.self->addresses)},
+               {"status", device_status_name(m.self->status)}};
   j["persistent_keepalive"] = m.persistent_keepalive;
   nlohmann::json peers = nlohmann::json::array();
   for (const PeerEntry& p : m.peers)

@@ -4,7 +4,8 @@
 //
 // Contracts:
 // - A Netmap is immutable once published by the Compiler (shared_ptr<const Netmap>) and
-//   safe to read from any thread. PeerInfo and SourceList are shared between netmaps.
+//   safe to read from any thread. PeerInfo, SourceList and the chunks of a PeerList are
+//   shared between netmaps (and between versions of one netmap).
 // - Peer relation is symmetric: p is in d's peers iff d is in p's peers.
 // - A packet from peer address A to this device with (proto, port) is allowed iff some
 //   filter rule has A in src and ports_protos_allow(ports, protos, proto, port).
@@ -24,84 +25,10 @@
 
 #include "common/net/ip.hpp"
 #include "controller/policy/inventory.hpp"
+#include "controller/policy/peer_list.hpp"
 #include "controller/policy/policy.hpp"
 
 namespace ward::policy {
-
-// inbound: the peer may send to this device; outbound: this device may send to the peer.
-enum class Direction : std::uint8_t { kInbound = 0, kOutbound = 1 };
-
-// Why something is in a netmap: the rule (index into Policy::rules) and direction.
-struct Provenance {
-  std::uint32_t rule = 0;
-  Direction direction = Direction::kInbound;
-  friend bool operator==(const Provenance&, const Provenance&) = default;
-  friend auto operator<=>(const Provenance&, const Provenance&) = default;
-};
-
-// A short list of provenances; up to two live inline so copying a netmap rarely allocates.
-// 24 bytes (a netmap of a big server holds thousands of these, and a change that touches
-// every netmap copies them all): the inline slots share storage with the heap pointer.
-class ProvenanceList {
- public:
-  ProvenanceList() = default;
-  ProvenanceList(const ProvenanceList& other) : size_(other.size_) {
-    if (size_ <= kInline)
-      u_ = other.u_;
-    else
-      copy_heap(other);
-  }
-  ProvenanceList(ProvenanceList&& other) noexcept : u_(other.u_), size_(other.size_) {
-    other.size_ = 0;
-  }
-  ProvenanceList& operator=(const ProvenanceList& other);
-  ProvenanceList& operator=(ProvenanceList&& other) noexcept;
-  ~ProvenanceList() {
-    if (size_ > kInline) delete[] u_.heap.data;
-  }
-
-  void push_back(Provenance p);
-  std::size_t size() const { return size_; }
-  bool empty() const { return size_ == 0; }
-  const Provenance& operator[](std::size_t i) const {
-    return size_ <= kInline ? u_.inline_[i] : u_.heap.data[i];
-  }
-  friend bool operator==(const ProvenanceList& a, const ProvenanceList& b);
-
- private:
-  static constexpr std::size_t kInline = 2;
-  void copy_heap(const ProvenanceList& other);
-  struct Heap {
-    Provenance* data;  // owned; all size_ entries when size_ > kInline
-    std::uint32_t capacity;
-  };
-  union Storage {
-    Provenance inline_[kInline];  // used while size_ <= kInline
-    Heap heap;
-    Storage() : inline_{} {}
-  };
-  Storage u_;
-  std::uint32_t size_ = 0;
-};
-
-struct PeerInfo {
-  std::string id;
-  std::string name;
-  std::string user;
-  std::vector<std::string> tags;
-  std::string public_key;
-  std::vector<net::Prefix> allowed_ips;  // the peer's overlay addresses
-  std::vector<std::string> endpoints;
-  std::uint32_t slot = 0;  // compiler-internal identity; not part of the content
-  std::uint64_t hash = 0;  // of the fields above except slot
-
-  bool same_content(const PeerInfo& other) const;
-};
-
-struct PeerEntry {
-  std::shared_ptr<const PeerInfo> info;
-  ProvenanceList why;
-};
 
 // Sorted, unique source prefixes of one rule, shared by every netmap the rule reaches.
 struct SourceList {
@@ -110,13 +37,37 @@ struct SourceList {
   bool contains(const net::IpAddress& a) const;
 };
 
+// An immutable PortSet shared by the filter rules of every netmap a rule reaches, so that
+// copying a filter rule is a reference count rather than an allocation. Reads as a
+// const PortSet (and converts to one); equal when the sets are.
+class SharedPorts {
+ public:
+  SharedPorts() = default;
+  SharedPorts(PortSet ports);  // NOLINT(google-explicit-constructor): reads like PortSet
+  const PortSet& get() const { return p_ ? *p_ : empty_set(); }
+  operator const PortSet&() const { return get(); }  // NOLINT(google-explicit-constructor)
+  PortSet::const_iterator begin() const { return get().begin(); }
+  PortSet::const_iterator end() const { return get().end(); }
+  std::size_t size() const { return get().size(); }
+  bool empty() const { return get().empty(); }
+  const PortRange& operator[](std::size_t i) const { return get()[i]; }
+  friend bool operator==(const SharedPorts& a, const SharedPorts& b) {
+    return a.p_ == b.p_ || a.get() == b.get();
+  }
+  friend bool operator==(const SharedPorts& a, const PortSet& b) { return a.get() == b; }
+
+ private:
+  static const PortSet& empty_set();
+  std::shared_ptr<const PortSet> p_;  // null for the empty set
+};
+
 struct FilterRule {
   std::shared_ptr<const SourceList> src;
-  PortSet ports;
+  SharedPorts ports;
   ProtoSet protos;
   std::uint32_t rule = 0;  // index into Policy::rules
   bool allows(const net::IpAddress& from, int proto, std::uint16_t port) const {
-    return ports_protos_allow(ports, protos, proto, port) && src->contains(from);
+    return ports_protos_allow(ports.get(), protos, proto, port) && src->contains(from);
   }
 };
 
@@ -130,10 +81,29 @@ struct SelfInfo {
   friend bool operator==(const SelfInfo&, const SelfInfo&) = default;
 };
 
+// An immutable SelfInfo shared by the versions of one device's netmap (a change to its
+// peers or filter copies a pointer, not the strings). Reads as a const SelfInfo through
+// -> (and converts to one); equal when the contents are.
+class SharedSelf {
+ public:
+  SharedSelf() = default;
+  SharedSelf(SelfInfo self);  // NOLINT(google-explicit-constructor): reads like SelfInfo
+  const SelfInfo& get() const { return p_ ? *p_ : empty(); }
+  operator const SelfInfo&() const { return get(); }  // NOLINT(google-explicit-constructor)
+  const SelfInfo* operator->() const { return &get(); }
+  friend bool operator==(const SharedSelf& a, const SharedSelf& b) {
+    return a.p_ == b.p_ || a.get() == b.get();
+  }
+
+ private:
+  static const SelfInfo& empty();
+  std::shared_ptr<const SelfInfo> p_;  // null: a default SelfInfo
+};
+
 struct Netmap {
-  SelfInfo self;
+  SharedSelf self;
   std::uint16_t persistent_keepalive = 0;  // seconds; 0 = off
-  std::vector<PeerEntry> peers;            // sorted by info->id
+  PeerList peers;                          // sorted by info->id
   std::vector<FilterRule> filters;         // sorted by rule index
   std::uint64_t hash = 0;                  // digest of everything above
   // Parts of the digest (peers_hash is a sum of per-peer digests so a netmap that differs

@@ -30,17 +30,24 @@ WireDelta wire_diff(const policy::Netmap& before, const WireFilter& before_filte
   if (!after_filter) after_filter = std::make_shared<const WireFilter>();
   if (!same_wire_filter(before_filter, *after_filter)) d.filter = std::move(after_filter);
   const bool all_changed = before.persistent_keepalive != after.persistent_keepalive;
-  const auto& b = before.peers;
-  const auto& a = after.peers;
-  std::size_t i = 0, j = 0;
-  while (i < b.size() || j < a.size()) {
-    if (j == a.size() || (i < b.size() && b[i].info->id < a[j].info->id)) {
-      d.removed.push_back(b[i++].info->public_key);
-    } else if (i == b.size() || a[j].info->id < b[i].info->id) {
-      d.added.push_back(a[j++].info);
+  auto i = before.peers.begin(), j = after.peers.begin();
+  const auto i_end = before.peers.end(), j_end = after.peers.end();
+  while (i != i_end || j != j_end) {
+    if (!all_changed && i != i_end && j != j_end && i.at_chunk_start() && j.at_chunk_start() &&
+        i.chunk() == j.chunk()) {
+      i.skip_chunk();  // a chunk of entries both versions share: no peer in it changed
+      j.skip_chunk();
+    } else if (j == j_end || (i != i_end && i->info->id < j->info->id)) {
+      d.removed.push_back(i->info->public_key);
+      ++i;
+    } else if (i == i_end || j->info->id < i->info->id) {
+      d.added.push_back(j->info);
+      ++j;
     } else {
-      const InfoPtr& x = b[i++].info;
-      const InfoPtr& y = a[j++].info;
+      const InfoPtr& x = i->info;
+      const InfoPtr& y = j->info;
+      ++i;
+      ++j;
       if (x->public_key != y->public_key) {
         d.removed.push_back(x->public_key);
         d.added.push_back(y);
