@@ -28,6 +28,7 @@
 #include "node/posture/posture.hpp"
 #include "node/posture/schedule.hpp"
 #include "node/reconcile/desired.hpp"
+#include "node/reconcile/keepalive_stagger.hpp"
 #include "node/reconcile/reconciler.hpp"
 #include "node/uapi/client.hpp"
 #include "node/uapi/supervisor.hpp"
@@ -83,6 +84,7 @@ class Node {
         splitter_(64u << 20),
         tick_(loop),
         reconnect_timer_(loop),
+        keepalive_timer_(loop),
         signals_{uv::Signal(loop), uv::Signal(loop)} {}
 
   Status start();
@@ -125,6 +127,7 @@ class Node {
   std::unique_ptr<netlink::RtnlRouteBackend> routes_;
   std::unique_ptr<filter::NftFilterBackend> filter_;
   std::unique_ptr<Reconciler> reconciler_;
+  std::optional<KeepaliveStagger> stagger_;  // new peers' first keepalives, see its header
 
   // Control plane.
   std::optional<control::ControlCore> core_;
@@ -149,6 +152,7 @@ class Node {
 
   uv::Timer tick_;
   uv::Timer reconnect_timer_;
+  uv::Timer keepalive_timer_;  // applies the current netmap again when a held keepalive is due
   uv::Signal signals_[2];
   std::unique_ptr<ControlSocketServer> socket_;
   bool stopping_ = false;
@@ -276,6 +280,12 @@ void Node::apply_baseline() {
 void Node::apply_netmap(const Netmap& map) {
   SecretBytes key = id_.wg_key.to_bytes();
   DesiredState desired = desired_from_netmap(map, key, opts_.listen_port);
+  const auto now = SteadyClock::now();
+  if (auto due = stagger_->hold(desired.wg, now)) {
+    keepalive_timer_.start(std::chrono::ceil<std::chrono::milliseconds>(*due - now), [this] {
+      if (core_ && core_->netmap() && !stopping_) apply_netmap(*core_->netmap());
+    });
+  }
   if (Status s = reconciler_->apply(desired); !s) {
     last_apply_error_ = s.error().message();
     log::error(*log_, "applying netmap failed (will retry)",
@@ -294,6 +304,8 @@ void Node::perform(const std::vector<control::Action>& actions) {
   for (const auto& a : actions) {
     switch (a.kind) {
       case control::ActionKind::kDropAll:
+        keepalive_timer_.stop();
+        stagger_->forget();  // every peer (and its session) is gone
         if (Status s = reconciler_->drop_all(); !s)
           log::error(*log_, "drop-all failed", {{"error", s.error().message()}});
         applied_serial_.reset();
@@ -586,6 +598,7 @@ void Node::shutdown(const std::string& why) {
   log::info(*log_, "stopping", {{"reason", why}});
   tick_.stop();
   reconnect_timer_.stop();
+  keepalive_timer_.stop();
   for (auto& s : signals_)
     s.stop();
   stream_client_.reset();
@@ -606,6 +619,7 @@ Status Node::start() {
   WARD_ASSIGN_OR_RETURN(ca_pem_, read_file(dir_.file(kCaFile), 64 * 1024));
   WARD_RETURN_IF_ERROR(load_certificate());
   core_.emplace(WgKey(id_.wg_key.public_key().bytes()), cert_->not_after());
+  stagger_.emplace(WgKey(id_.wg_key.public_key().bytes()));
   renewal_.emplace(cert_->not_before(), cert_->not_after(), random_u64);
   // The socket first: a second daemon on the same state directory stops here, before it
   // touches the interface.

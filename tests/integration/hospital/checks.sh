@@ -211,17 +211,23 @@ cell_glyph() {
   esac
 }
 
+# key_hex NODE: NODE's WireGuard public key as hex, so that two keys compare bytewise.
+key_hex() { base64 -d <<<"${N_PUB[$1]}" | od -An -v -tx1 | tr -d ' \n'; }
+
 # Completes a WireGuard handshake on every configured tunnel before the matrix, so that a
 # probe's timeout measures the filter, not a first handshake on a loaded machine.
 #
-# Each pair is started from one side only (the name that sorts first): when both ends send
-# a handshake initiation at the same moment, each answers the other's and drops the answer
-# to its own (WireGuard keeps one handshake state per peer, in wireguard-go as in the
-# kernel), so neither gets a session until the retransmission 5 s later. Pinging both ways
-# at once made exactly that race, and an allowed cell then timed out (CI, 2026-11-28).
+# Each pair is started from one side only, the one whose public key is the smaller: the
+# side ward-node lets send its keepalive first (node/reconcile/keepalive_stagger.hpp). When
+# both ends send a handshake initiation at the same moment, each answers the other's and
+# drops the answer to its own, so neither has a session until the retransmission 5 s later;
+# or, with wireguard-go, one end keeps a session the other never completed and one
+# direction drops everything for 15 s. Pinging both ways at once made that race (CI,
+# 2026-11-28), and so did pinging from one side while the other sent its first keepalive
+# (CI, 2026-11-29), before ward-node staggered the keepalives of new peers.
 # Ready means both ends report a handshake with each other; a ping a second is resent
 # until then (the filter may drop the ping; the handshake completes anyway), for at most
-# H_WARM_S seconds, which covers one collision with the nodes' own first keepalives.
+# H_WARM_S seconds.
 hosp_warm_tunnels() {
   local n o pair pairs=() waiting=() pids i
   for n in "${!N_NS[@]}"; do
@@ -229,7 +235,7 @@ hosp_warm_tunnels() {
     for o in "${!N_NS[@]}"; do
       { [[ $n < "$o" ]] && active "$o" && [[ -n ${N_PID[$o]} ]] && has_peer "$n" "$o"; } ||
         continue
-      pairs+=("$n $o")
+      if [[ $(key_hex "$n") < $(key_hex "$o") ]]; then pairs+=("$n $o"); else pairs+=("$o $n"); fi
     done
   done
   for ((i = 0; i < ${H_WARM_S:-12}; i++)); do
@@ -249,13 +255,41 @@ hosp_warm_tunnels() {
   return 0
 }
 
+# wg_view NODE OTHER -> "handshake N s ago, rx B, tx B" (or "no peer"): NODE's WireGuard view of OTHER.
+wg_view() {
+  local now line hs rx tx
+  now=$(date +%s)
+  line=$(ip netns exec "${N_NS[$1]}" wg show "${N_IF[$1]}" dump 2>/dev/null |
+    awk -v k="${N_PUB[$2]}" '$1 == k { print $5, $6, $7 }')
+  [[ -n $line ]] || { echo "no peer"; return; }
+  read -r hs rx tx <<<"$line"
+  if ((hs == 0)); then echo "no handshake, rx $rx, tx $tx"; else echo "handshake $((now - hs)) s ago, rx $rx, tx $tx"; fi
+}
+
+# diagnose_cell SRC DST PORT FAMILY: what a wrong cell looked like, for the log (CI shows
+# only the output): each end's WireGuard view of the other (latest handshake, bytes
+# received and sent), the destination's filter drop counter, and one more 3 s probe with
+# the same counters before and after, which tells a lost tunnel from a filter drop.
+diagnose_cell() {
+  local src=$1 dst=$2 port=$3 fam=$4 a r
+  a=$(addr_of "$dst" "$fam")
+  hosp_log "  diagnosis of $src -> $dst:$port over IPv$fam:"
+  hosp_log "    $dst's accept rules:"
+  ip netns exec "${N_NS[$dst]}" nft list ruleset 2>/dev/null | grep -F ' saddr ' | head -n 8 |
+    sed 's/^[[:space:]]*/      /'
+  hosp_log "    before: $src sees $dst: $(wg_view "$src" "$dst"); $dst sees $src: $(wg_view "$dst" "$src"); filter drops: $dst $(filter_dropped "$dst"), $src $(filter_dropped "$src")"
+  r=$(tcp_probe "$src" "$a" "$port" 3)
+  hosp_log "    probe now (3 s): $r"
+  hosp_log "    after:  $src sees $dst: $(wg_view "$src" "$dst"); $dst sees $src: $(wg_view "$dst" "$src"); filter drops: $dst $(filter_dropped "$dst"), $src $(filter_dropped "$src")"
+}
+
 # hosp_matrix FAMILY: probes every (source, service) pair, prints the table and returns
 # non-zero if any cell differs from the policy model. One background job per service
 # (column), sources one after the other: each listener (nc -lk, accept backlog 1, one
 # connection at a time) then sees one connection at a time, so a full accept queue never
 # drops a SYN and passes for the filter.
 hosp_matrix() {
-  local fam=$1 src col dst port dir="$H_ROOT/matrix.$1" bad=0 c
+  local fam=$1 src col dst port dir="$H_ROOT/matrix.$1" bad=0 c wrong=()
   local cols
   mapfile -t cols < <(matrix_columns)
   rm -rf "$dir" && mkdir -p "$dir"
@@ -298,6 +332,7 @@ hosp_matrix() {
         if [[ $cell != "$want" ]]; then
           mark=" (want $want)"
           bad=$((bad + 1))
+          wrong+=("$src $dst $port")
         fi
       fi
       # Pad by characters (the glyphs are multi-byte).
@@ -306,6 +341,11 @@ hosp_matrix() {
       printf ' %s%*s' "$text" $((12 - ${#text})) ""
     done
     printf '\n'
+  done
+  local w
+  for w in "${wrong[@]}"; do
+    # shellcheck disable=SC2086 # "SRC DST PORT"
+    diagnose_cell $w "$fam"
   done
   return $((bad > 0))
 }
