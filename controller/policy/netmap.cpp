@@ -51,21 +51,6 @@ bool same_filter(const FilterRule& a, const FilterRule& b) {
 
 }  // namespace
 
-SharedSelf::SharedSelf(SelfInfo self) : p_(std::make_shared<const SelfInfo>(std::move(self))) {}
-
-const SelfInfo& SharedSelf::empty() {
-  static const SelfInfo kEmpty;
-  return kEmpty;
-}
-
-SharedPorts::SharedPorts(PortSet ports)
-    : p_(ports.empty() ? nullptr : std::make_shared<const PortSet>(std::move(ports))) {}
-
-const PortSet& SharedPorts::empty_set() {
-  static const PortSet kEmpty;
-  return kEmpty;
-}
-
 bool SourceList::contains(const net::IpAddress& a) const {
   auto host = net::Prefix::make(a, a.bit_width());
   return host && std::binary_search(prefixes.begin(), prefixes.end(), *host);

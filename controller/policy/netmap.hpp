@@ -27,6 +27,7 @@
 #include "controller/policy/inventory.hpp"
 #include "controller/policy/peer_list.hpp"
 #include "controller/policy/policy.hpp"
+#include "controller/policy/shared.hpp"
 
 namespace ward::policy {
 
@@ -37,29 +38,8 @@ struct SourceList {
   bool contains(const net::IpAddress& a) const;
 };
 
-// An immutable PortSet shared by the filter rules of every netmap a rule reaches, so that
-// copying a filter rule is a reference count rather than an allocation. Reads as a
-// const PortSet (and converts to one); equal when the sets are.
-class SharedPorts {
- public:
-  SharedPorts() = default;
-  SharedPorts(PortSet ports);  // NOLINT(google-explicit-constructor): reads like PortSet
-  const PortSet& get() const { return p_ ? *p_ : empty_set(); }
-  operator const PortSet&() const { return get(); }  // NOLINT(google-explicit-constructor)
-  PortSet::const_iterator begin() const { return get().begin(); }
-  PortSet::const_iterator end() const { return get().end(); }
-  std::size_t size() const { return get().size(); }
-  bool empty() const { return get().empty(); }
-  const PortRange& operator[](std::size_t i) const { return get()[i]; }
-  friend bool operator==(const SharedPorts& a, const SharedPorts& b) {
-    return a.p_ == b.p_ || a.get() == b.get();
-  }
-  friend bool operator==(const SharedPorts& a, const PortSet& b) { return a.get() == b; }
-
- private:
-  static const PortSet& empty_set();
-  std::shared_ptr<const PortSet> p_;  // null for the empty set
-};
+// A rule's port set, shared by the filter rules of every netmap the rule reaches.
+using SharedPorts = Shared<PortSet>;
 
 struct FilterRule {
   std::shared_ptr<const SourceList> src;
@@ -81,24 +61,9 @@ struct SelfInfo {
   friend bool operator==(const SelfInfo&, const SelfInfo&) = default;
 };
 
-// An immutable SelfInfo shared by the versions of one device's netmap (a change to its
-// peers or filter copies a pointer, not the strings). Reads as a const SelfInfo through
-// -> (and converts to one); equal when the contents are.
-class SharedSelf {
- public:
-  SharedSelf() = default;
-  SharedSelf(SelfInfo self);  // NOLINT(google-explicit-constructor): reads like SelfInfo
-  const SelfInfo& get() const { return p_ ? *p_ : empty(); }
-  operator const SelfInfo&() const { return get(); }  // NOLINT(google-explicit-constructor)
-  const SelfInfo* operator->() const { return &get(); }
-  friend bool operator==(const SharedSelf& a, const SharedSelf& b) {
-    return a.p_ == b.p_ || a.get() == b.get();
-  }
-
- private:
-  static const SelfInfo& empty();
-  std::shared_ptr<const SelfInfo> p_;  // null: a default SelfInfo
-};
+// A device's own record, shared by the versions of its netmap (a change to its peers or
+// filter copies a pointer, not the strings).
+using SharedSelf = Shared<SelfInfo>;
 
 struct Netmap {
   SharedSelf self;
