@@ -78,8 +78,27 @@ bool before(std::uint64_t entry_key, const PeerEntry& e, std::uint64_t k, std::s
 
 }  // namespace
 
-struct alignas(8) PeerList::Chunk {
+namespace detail {
+
+// The intrusive reference count of the variable-length blocks below (a header followed by
+// its elements in one ::operator new allocation): the release() that drops the last
+// reference destroys the elements (D::destroy_elements), the header, and frees the block.
+template <class D>
+struct BlockRefs {
   std::atomic<std::uint32_t> refs{1};
+  void retain() { refs.fetch_add(1, std::memory_order_relaxed); }
+  void release() {
+    if (refs.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
+    D* self = static_cast<D*>(this);
+    self->destroy_elements();
+    self->~D();
+    ::operator delete(self);
+  }
+};
+
+}  // namespace detail
+
+struct alignas(8) PeerList::Chunk : detail::BlockRefs<Chunk> {
   std::uint32_t size = 0;
   // keys[i]: the first 8 bytes of entries[i].info->id as a big-endian number, zero
   // padded. Ids with different keys compare as their keys do; equal keys need the ids.
@@ -89,19 +108,14 @@ struct alignas(8) PeerList::Chunk {
   const PeerEntry* entries() const { return reinterpret_cast<const PeerEntry*>(keys() + size); }
   const PeerEntry& back() const { return entries()[size - 1]; }
 
-  void retain() { refs.fetch_add(1, std::memory_order_relaxed); }
-  void release() {
-    if (refs.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
+  void destroy_elements() {
     PeerEntry* e = entries();
     for (std::uint32_t i = 0; i < size; ++i)
       e[i].~PeerEntry();
-    this->~Chunk();
-    ::operator delete(this);
   }
 };
 
-struct alignas(8) PeerList::Spine {
-  std::atomic<std::uint32_t> refs{1};
+struct alignas(8) PeerList::Spine : detail::BlockRefs<Spine> {
   std::uint32_t count = 0;   // chunks, never 0
   std::uint32_t target = 0;  // the chunk size the list was built for
   ChunkRef* chunks() { return reinterpret_cast<ChunkRef*>(this + 1); }
@@ -114,13 +128,9 @@ struct alignas(8) PeerList::Spine {
     s->target = target;
     return s;
   }
-  void retain() { refs.fetch_add(1, std::memory_order_relaxed); }
-  void release() {
-    if (refs.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
+  void destroy_elements() {
     for (std::uint32_t c = 0; c < count; ++c)
       chunks()[c].chunk->release();
-    this->~Spine();
-    ::operator delete(this);
   }
 };
 
