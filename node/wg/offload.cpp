@@ -348,12 +348,7 @@ void TcpCoalescer::finish(Item& it) {
     }
     // CHECKSUM_PARTIAL convention: the field holds the folded pseudo-header sum.
     put16(ip + it.ip_len + 16, checksum_fold(pseudo_sum(ip, it.family, total - it.ip_len)));
-    h.flags = VnetHdr::kNeedsCsum;
-    h.gso_type = it.family == 4 ? VnetHdr::kGsoTcpV4 : VnetHdr::kGsoTcpV6;
-    h.hdr_len = static_cast<std::uint16_t>(it.ip_len + it.tcp_len);
-    h.gso_size = static_cast<std::uint16_t>(it.seg_size);
-    h.csum_start = static_cast<std::uint16_t>(it.ip_len);
-    h.csum_offset = 16;
+    h = VnetHdr::tcp_gso(it.family, it.ip_len, it.ip_len + it.tcp_len, it.seg_size);
   }
   h.serialize(std::span<std::uint8_t, kVnetHdrLen>(it.head.data(), kVnetHdrLen));
   it.pieces[0] = it.head;

@@ -39,6 +39,23 @@ struct VnetHdr {
   std::uint16_t csum_start = 0;
   std::uint16_t csum_offset = 0;
 
+  // The header of a TCP super-packet to be cut into segments of `segment_size` payload
+  // bytes, with a partial checksum (kNeedsCsum: the TCP checksum field holds the folded
+  // pseudo-header sum, completed from csum_start): `family` 4 or 6, `ip_len` the IP
+  // header's length (where TCP starts), `hdr_len` the IP and TCP headers' length (0 when
+  // not known, as a writer to TUN may leave it).
+  static VnetHdr tcp_gso(int family, std::size_t ip_len, std::size_t hdr_len,
+                         std::size_t segment_size) {
+    VnetHdr h;
+    h.flags = kNeedsCsum;
+    h.gso_type = family == 4 ? kGsoTcpV4 : kGsoTcpV6;
+    h.hdr_len = static_cast<std::uint16_t>(hdr_len);
+    h.gso_size = static_cast<std::uint16_t>(segment_size);
+    h.csum_start = static_cast<std::uint16_t>(ip_len);
+    h.csum_offset = 16;  // the checksum field in the TCP header
+    return h;
+  }
+
   static VnetHdr parse(std::span<const std::uint8_t, kVnetHdrLen> b);
   void serialize(std::span<std::uint8_t, kVnetHdrLen> b) const;
 };

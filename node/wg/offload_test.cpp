@@ -111,12 +111,7 @@ TEST_CASE("fast checksum agrees with the RFC 1071 word loop on random data", "[u
 TEST_CASE("gso_split cuts a TSO super-packet into valid segments", "[unit]") {
   for (int family : {4, 6}) {
     auto super = tcp_packet(family, 1000, 3500, 0x18 | 0x01);  // PSH|FIN on the whole
-    VnetHdr h;
-    h.flags = VnetHdr::kNeedsCsum;
-    h.gso_type = family == 4 ? VnetHdr::kGsoTcpV4 : VnetHdr::kGsoTcpV6;
-    h.gso_size = 1000;
-    h.csum_start = family == 4 ? 20 : 40;
-    h.csum_offset = 16;
+    const VnetHdr h = VnetHdr::tcp_gso(family, family == 4 ? 20 : 40, 0, 1000);
     std::vector<std::uint8_t> scratch;
     std::vector<std::vector<std::uint8_t>> segs;
     REQUIRE(gso_split(super, h, scratch, [&](Bytes s) { segs.emplace_back(s.begin(), s.end()); }));
@@ -292,13 +287,7 @@ TEST_CASE("gso_split cuts at exact segment boundaries, in place", "[unit]") {
       const std::size_t ip_len = family == 4 ? 20 : 40;
       const std::size_t hdr = ip_len + 32;
       const std::vector<std::uint8_t> original = super;
-      VnetHdr h;
-      h.flags = VnetHdr::kNeedsCsum;
-      h.gso_type = family == 4 ? VnetHdr::kGsoTcpV4 : VnetHdr::kGsoTcpV6;
-      h.hdr_len = static_cast<std::uint16_t>(hdr);
-      h.gso_size = 1000;
-      h.csum_start = static_cast<std::uint16_t>(ip_len);
-      h.csum_offset = 16;
+      const VnetHdr h = VnetHdr::tcp_gso(family, ip_len, hdr, 1000);
       std::vector<std::uint8_t> scratch;
       std::vector<std::vector<std::uint8_t>> segs;
       REQUIRE(gso_split(super, h, scratch, [&](Bytes s) {
@@ -334,12 +323,7 @@ TEST_CASE("gso_split cuts at exact segment boundaries, in place", "[unit]") {
 
 TEST_CASE("gso_split rejects malformed virtio headers", "[unit]") {
   auto p = tcp_packet(4, 1, 3000, 0x10);
-  VnetHdr good;
-  good.flags = VnetHdr::kNeedsCsum;
-  good.gso_type = VnetHdr::kGsoTcpV4;
-  good.gso_size = 1000;
-  good.csum_start = 20;
-  good.csum_offset = 16;
+  const VnetHdr good = VnetHdr::tcp_gso(4, 20, 0, 1000);
   std::vector<std::uint8_t> scratch;
   auto rejects = [&](const VnetHdr& h, std::vector<std::uint8_t> pkt) {
     return !gso_split(pkt, h, scratch, [](Bytes) { FAIL("emitted"); });

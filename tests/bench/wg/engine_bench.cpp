@@ -136,12 +136,7 @@ void BM_TsoSplit(benchmark::State& state) {
   super[9] = 6;
   super[32] = 5 << 4;
   super[33] = 0x10;
-  VnetHdr h;
-  h.flags = VnetHdr::kNeedsCsum;
-  h.gso_type = VnetHdr::kGsoTcpV4;
-  h.gso_size = 1368;
-  h.csum_start = 20;
-  h.csum_offset = 16;
+  const VnetHdr h = VnetHdr::tcp_gso(4, 20, 0, 1368);
   std::vector<std::uint8_t> scratch;
   std::size_t n = 0;
   // The split works in place; what it leaves is again a valid super-packet of the same
