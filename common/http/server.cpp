@@ -1,5 +1,6 @@
 #include "common/http/server.hpp"
 
+#include <utility>
 #include <vector>
 
 #include "common/http/serialize.hpp"
@@ -9,6 +10,26 @@ namespace ward::http {
 
 std::shared_ptr<ResponseStream> RequestContext::start_stream(int status, Headers headers) {
   return conn_->start_stream(*this, status, std::move(headers));
+}
+
+std::shared_ptr<DeferredResponse> RequestContext::defer() {
+  return conn_->defer(*this);
+}
+
+void DeferredResponse::respond(Response response) {
+  if (std::exchange(done_, true)) return;
+  if (auto conn = conn_.lock()) conn->deferred_respond(exchange_, std::move(response), head_only_);
+}
+
+bool DeferredResponse::is_open() const {
+  if (done_) return false;
+  auto conn = conn_.lock();
+  return conn && conn->deferred_open(exchange_);
+}
+
+DeferredResponse::~DeferredResponse() {
+  if (done_) return;
+  if (auto conn = conn_.lock()) conn->deferred_dropped(exchange_);
 }
 
 bool ResponseStream::send(std::string chunk) {

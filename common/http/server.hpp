@@ -44,6 +44,7 @@
 #include <string_view>
 
 #include "common/base/result.hpp"
+#include "common/http/deferred_response.hpp"
 #include "common/http/message.hpp"
 #include "common/http/response_stream.hpp"
 #include "common/http/router.hpp"
@@ -99,6 +100,13 @@ class RequestContext {
   std::shared_ptr<ResponseStream> start_stream(int status = 200, Headers headers = {});
   bool stream_started() const { return stream_ != nullptr; }
 
+  // Answers this exchange later, through the returned DeferredResponse; the handler's
+  // returned Response is then ignored (if the handler throws after deferring, the client
+  // gets 500 at once). Calling it again returns the same object. Null after
+  // start_stream(); start_stream() after defer() returns a closed stream.
+  std::shared_ptr<DeferredResponse> defer();
+  bool deferred() const { return deferred_ != nullptr; }
+
  private:
   friend class detail::Connection;
   RequestContext(const Request& request, PathParams params, std::string peer_address,
@@ -116,6 +124,7 @@ class RequestContext {
   detail::Connection* conn_;
   bool head_only_ = false;
   std::shared_ptr<ResponseStream> stream_;
+  std::shared_ptr<DeferredResponse> deferred_;
 };
 
 class Server {

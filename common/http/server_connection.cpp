@@ -123,6 +123,11 @@ void Connection::on_timeout() {
     case TimerKind::kWrite:
       abort_connection(Error::unavailable("timed out writing the response"));
       return;
+    case TimerKind::kDeferred:
+      if (state_ != State::kDeferred) return;
+      core_->log("a deferred response was not given within the request timeout");
+      send_error(503);
+      return;
   }
 }
 
@@ -162,6 +167,7 @@ void Connection::process() {
 
 void Connection::dispatch(Request request) {
   set_timer(TimerKind::kNone);
+  ++exchange_;
   continue_sent_ = false;
   keep_alive_ = request.keep_alive && !core_->closing;
   http10_ = request.version_minor == 0;
@@ -197,6 +203,11 @@ void Connection::dispatch(Request request) {
                " threw a non-standard exception");
   }
   if (state_ == State::kClosed || stream_->is_closed()) return;
+  if (ctx.deferred()) {
+    // The DeferredResponse answers; a handler that failed after deferring answers now.
+    if (failed && deferred_open(exchange_)) send_response(core_->error_response(500), head);
+    return;
+  }
   if (ctx.stream_started()) {
     // The head is out: a failure can only be signalled by cutting the connection.
     if (failed && state_ == State::kStreaming) {
@@ -263,6 +274,11 @@ void Connection::abort_connection(Error why) {
 std::shared_ptr<ResponseStream> Connection::start_stream(RequestContext& ctx, int status,
                                                          Headers headers) {
   if (ctx.stream_) return ctx.stream_;
+  if (ctx.deferred_) {
+    core_->log("start_stream called on a deferred exchange");
+    ctx.stream_ = std::make_shared<ResponseStream>(weak_from_this(), false);
+    return ctx.stream_;
+  }
   if (!keep_alive_) headers.set("Connection", "close");
   auto head = serialize_chunked_head(status, "", headers);
   if (!head) {
@@ -301,6 +317,32 @@ void Connection::stream_end() {
   if (state_ != State::kStreaming) return;
   active_stream_.reset();
   write_response(std::string(kLastChunk));
+}
+
+}  // namespace ward::http::detail
+
+namespace ward::http::detail {
+
+std::shared_ptr<DeferredResponse> Connection::defer(RequestContext& ctx) {
+  if (ctx.deferred_) return ctx.deferred_;
+  if (ctx.stream_ || state_ != State::kReading) return nullptr;
+  state_ = State::kDeferred;
+  set_timer(TimerKind::kDeferred);
+  ctx.deferred_ = std::make_shared<DeferredResponse>(weak_from_this(), exchange_, ctx.head_only_);
+  return ctx.deferred_;
+}
+
+void Connection::deferred_respond(std::uint64_t exchange, Response response, bool head_only) {
+  if (!deferred_open(exchange)) return;
+  auto self = shared_from_this();
+  send_response(std::move(response), head_only);
+}
+
+void Connection::deferred_dropped(std::uint64_t exchange) {
+  if (!deferred_open(exchange)) return;
+  core_->log("a deferred response was dropped without an answer");
+  auto self = shared_from_this();
+  send_error(500);
 }
 
 }  // namespace ward::http::detail

@@ -1,10 +1,13 @@
 // Internal to common/http: the per-connection state machine behind Server.
 //
 // States: kReading (parsing the next request) -> kWriting (a full response is being
-// handed to the kernel) or kStreaming (a chunked response is open) -> back to kReading
-// (keep-alive) or closed. Bytes that arrive while not kReading wait in pending_.
+// handed to the kernel), kStreaming (a chunked response is open) or kDeferred (the
+// handler answers later, through a DeferredResponse) -> back to kReading (keep-alive) or
+// closed. Bytes that arrive while not kReading wait in pending_. Each dispatched request
+// is a new exchange (exchange_), so a late DeferredResponse can never answer a later one.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -49,11 +52,18 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::shared_ptr<ResponseStream> start_stream(RequestContext& ctx, int status, Headers headers);
   bool stream_send(std::string chunk);
   void stream_end();
+  // For RequestContext / DeferredResponse.
+  std::shared_ptr<DeferredResponse> defer(RequestContext& ctx);
+  bool deferred_open(std::uint64_t exchange) const {
+    return state_ == State::kDeferred && exchange == exchange_;
+  }
+  void deferred_respond(std::uint64_t exchange, Response response, bool head_only);
+  void deferred_dropped(std::uint64_t exchange);
   std::size_t write_queue_bytes() const { return stream_->write_queue_bytes(); }
 
  private:
-  enum class State { kReading, kWriting, kStreaming, kClosed };
-  enum class TimerKind { kNone, kIdle, kRequest, kWrite };
+  enum class State { kReading, kWriting, kStreaming, kDeferred, kClosed };
+  enum class TimerKind { kNone, kIdle, kRequest, kWrite, kDeferred };
 
   void on_read(std::string_view data);
   void on_close(const Status& why);
@@ -79,6 +89,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool http10_ = false;     // the current request is HTTP/1.0
   bool continue_sent_ = false;
   std::size_t served_ = 0;
+  std::uint64_t exchange_ = 0;
   std::shared_ptr<ResponseStream> active_stream_;
   std::optional<Error> close_reason_;
 };

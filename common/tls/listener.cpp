@@ -102,6 +102,15 @@ TlsListener& TlsListener::operator=(TlsListener&& other) noexcept {
   return *this;
 }
 
+Status TlsListener::set_context(std::shared_ptr<TlsContext> ctx) {
+  if (!ctx || ctx->role() != Role::kServer) {
+    return Error::invalid_argument("TlsListener needs a server TlsContext");
+  }
+  if (!state_) return Error::unavailable("TlsListener is closed");
+  state_->ctx = std::move(ctx);
+  return ok();
+}
+
 std::size_t TlsListener::pending_handshakes() const {
   return state_ ? state_->pending.size() : 0;
 }

@@ -60,6 +60,12 @@ class TlsListener {
   TlsListener(const TlsListener&) = delete;
   TlsListener& operator=(const TlsListener&) = delete;
 
+  // Replaces the server context for connections accepted from now on (e.g. a renewed
+  // server certificate); connections already accepted or handshaking keep the context
+  // they started with (each TlsStream holds its own reference). Loop thread only.
+  // kInvalidArgument (and no change) for a null or client context.
+  Status set_context(std::shared_ptr<TlsContext> ctx);
+
   std::uint16_t local_port() const { return tcp_ ? tcp_->local_port() : 0; }
   std::size_t pending_handshakes() const;
 

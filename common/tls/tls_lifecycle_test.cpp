@@ -389,3 +389,50 @@ TEST_CASE("more buffered ciphertext than kMaxBufferedCiphertext ends the connect
 
 }  // namespace
 }  // namespace ward::tls
+
+namespace ward::tls {
+namespace {
+
+using namespace std::chrono_literals;
+using namespace ward::tls::testing;
+
+TEST_CASE("set_context swaps the certificate for new connections only", "[unit]") {
+  TestPki pki("Ward Device CA");
+  const Leaf first = pki.server();
+  const Leaf second = pki.server();
+  uv::Loop loop;
+  {
+    Server server(loop, must_context(testing::server_config(first)));
+    auto client_ctx = must_context(testing::client_config(pki.ca_pem(), "controller.ward.test"));
+    auto r1 = connect_and_wait(loop, server.port, client_ctx);
+    WARD_REQUIRE_OK(r1);
+    Client old_client(*r1);
+    CHECK(old_client.stream->peer_certificate_der() == first.der);
+
+    CHECK_FALSE(server.listener->set_context(nullptr).ok());
+    CHECK_FALSE(server.listener->set_context(client_ctx).ok());  // not a server context
+    WARD_REQUIRE_OK(server.listener->set_context(must_context(testing::server_config(second))));
+
+    auto r2 = connect_and_wait(loop, server.port, client_ctx);
+    WARD_REQUIRE_OK(r2);
+    Client new_client(*r2);
+    CHECK(new_client.stream->peer_certificate_der() == second.der);
+
+    // The connection made before the swap still works, on its original context.
+    old_client.stream->write("still here");
+    REQUIRE(uv::testing::run_until(loop, [&] { return old_client.received == "still here"; }));
+    new_client.stream->write("new");
+    REQUIRE(uv::testing::run_until(loop, [&] { return new_client.received == "new"; }));
+    old_client.stream->close();
+    new_client.stream->close();
+    REQUIRE(uv::testing::run_until(
+        loop, [&] { return old_client.closed.has_value() && new_client.closed.has_value(); }));
+    for (auto& s : server.streams)
+      s->close();
+    server.listener.reset();
+  }
+  finish(loop);
+}
+
+}  // namespace
+}  // namespace ward::tls

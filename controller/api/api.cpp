@@ -8,6 +8,7 @@
 #include "controller/api/errors.hpp"
 #include "controller/api/handlers.hpp"
 #include "controller/api/netmap_hub.hpp"
+#include "controller/api/password_check.hpp"
 #include "controller/api/views.hpp"
 #include "controller/identity/tokens.hpp"
 
@@ -160,7 +161,7 @@ Status authenticate_session(ApiContext& ctx, Call& call) {
 
 // Tells the netmap hub what a successful handler committed (users first: a device's
 // owner must be known before the device).
-void report_changes(ApiContext& ctx, const Call& call) {
+void report_changes(ApiContext& ctx, const CallInfo& call) {
   if (ctx.netmaps == nullptr) return;
   for (std::int64_t id : call.changed_users)
     ctx.netmaps->user_changed(id, ctx.now());
@@ -168,10 +169,11 @@ void report_changes(ApiContext& ctx, const Call& call) {
     ctx.netmaps->device_changed(id, call.change_reason, ctx.now());
 }
 
-http::Response run(ApiContext& ctx, const RouteSpec& spec, Handler handler,
-                   http::RequestContext& hctx) {
-  Call call{hctx, spec, source_ip(hctx.peer_address()), ctx.now(), {}, {}, {}, {}, {}, {}};
-  const std::string path = hctx.request().path;
+// Authenticates, authorizes and runs the handler. Sets call.deferred when the handler
+// will answer later (the returned Response is then discarded).
+http::Response run(ApiContext& ctx, Call& call, Handler handler) {
+  const RouteSpec& spec = call.spec;
+  const std::string path = call.http.request().path;
   if (spec.credential == Credential::kDevice) {
     if (Status s = authenticate_device(ctx, call); !s) {
       if (!s.error().message().empty() && s.error().code() == ErrorCode::kUnauthenticated) {
@@ -205,32 +207,47 @@ http::Response run(ApiContext& ctx, const RouteSpec& spec, Handler handler,
   } catch (const std::exception& e) {
     r = Error::internal(std::string("handler threw: ") + e.what());
   }
-  if (r) {
-    report_changes(ctx, call);
-    return std::move(r).value();
-  }
-  const Error& err = r.error();
-  if (is_server_error(err.code())) {
-    ctx.log->error("{} {} failed: {}", spec.method, spec.pattern, err.to_string());
-  }
-  if (spec.changes_state && spec.credential != Credential::kNone) {
-    audit_alone(ctx, call, spec.action, call.target.empty() ? "path:" + path : call.target,
-                err.code() == ErrorCode::kPermissionDenied ? audit::Outcome::kDenied
-                                                           : audit::Outcome::kFailure,
-                {{"error", std::string(error_code_name(err.code()))}});
-  }
-  return error_response(err);
+  if (call.deferred) return http::Response{};
+  return finish_call(ctx, call, path, std::move(r));
 }
 
 }  // namespace
 
-audit::Actor call_actor(const Call& call) {
+http::Response finish_call(ApiContext& ctx, CallInfo& call, const std::string& path,
+                           Result<http::Response> r) {
+  const RouteSpec& spec = call.spec;
+  http::Response resp;
+  if (r) {
+    report_changes(ctx, call);
+    resp = std::move(r).value();
+  } else {
+    const Error& err = r.error();
+    if (is_server_error(err.code())) {
+      ctx.log->error("{} {} failed: {}", spec.method, spec.pattern, err.to_string());
+    }
+    if (spec.changes_state && spec.credential != Credential::kNone) {
+      audit_alone(ctx, call, spec.action, call.target.empty() ? "path:" + path : call.target,
+                  err.code() == ErrorCode::kPermissionDenied ? audit::Outcome::kDenied
+                                                             : audit::Outcome::kFailure,
+                  {{"error", std::string(error_code_name(err.code()))}});
+    }
+    resp = error_response(err);
+  }
+  return resp;
+}
+
+void log_request(ApiContext& ctx, const RouteSpec& spec, int status, const std::string& peer) {
+  log::info(*ctx.log, "request",
+            {{"method", spec.method}, {"route", spec.pattern}, {"status", status}, {"peer", peer}});
+}
+
+audit::Actor call_actor(const CallInfo& call) {
   if (call.user) return audit::Actor::user(call.user->user.id, call.user->user.email);
   if (call.device) return audit::Actor::device(call.device->id, call.device->name);
   return audit::Actor::system();
 }
 
-Status audit_in(ApiContext& ctx, store::Tx& tx, const Call& call, std::string_view action,
+Status audit_in(ApiContext& ctx, store::Tx& tx, const CallInfo& call, std::string_view action,
                 std::string target, audit::Outcome outcome, nlohmann::json details) {
   audit::Event event{call_actor(call),  call.source, std::string(action),
                      std::move(target), outcome,     std::move(details)};
@@ -252,7 +269,7 @@ void audit_alone(ApiContext& ctx, const audit::Actor& actor, const std::string& 
   if (!s) ctx.log->error("could not audit {}: {}", action, s.error().to_string());
 }
 
-void audit_alone(ApiContext& ctx, const Call& call, std::string_view action, std::string target,
+void audit_alone(ApiContext& ctx, const CallInfo& call, std::string_view action, std::string target,
                  audit::Outcome outcome, nlohmann::json details) {
   audit_alone(ctx, call_actor(call), call.source, action, std::move(target), outcome,
               std::move(details));
@@ -280,12 +297,9 @@ Status Api::install(http::Server& server) {
     const RouteSpec* s = &spec;
     WARD_RETURN_IF_ERROR(
         server.route(spec.method, spec.pattern, [ctx, s, handler](http::RequestContext& hctx) {
-          http::Response resp = run(*ctx, *s, handler, hctx);
-          log::info(*ctx->log, "request",
-                    {{"method", s->method},
-                     {"route", s->pattern},
-                     {"status", resp.status},
-                     {"peer", hctx.peer_address()}});
+          Call call(hctx, *s, source_ip(hctx.peer_address()), ctx->now());
+          http::Response resp = run(*ctx, call, handler);
+          if (!call.deferred) log_request(*ctx, *s, resp.status, hctx.peer_address());
           return resp;
         }));
   }

@@ -29,6 +29,10 @@
 #include "controller/identity/rate_limiter.hpp"
 #include "controller/store/store.hpp"
 
+namespace ward::uv {
+class WorkQueue;
+}
+
 namespace ward::controller {
 
 class NetmapHub;
@@ -97,6 +101,12 @@ class ApiContext {
   // The live policy and netmap streams; set by `serve` (null in handler unit tests, where
   // the policy and stream endpoints answer 503).
   NetmapHub* netmaps = nullptr;
+  // Where password checks (argon2id, ~0.2 s each) run; their calls are answered afterwards
+  // through a deferred HTTP response. Set by `serve`; when unset (handler unit tests) the
+  // check runs inline on the loop thread. The queue must outlive every call that used it.
+  uv::WorkQueue* password_work = nullptr;
+  // Password checks admitted and not yet recorded, per throttle key (see begin_login).
+  identity::InFlightLogins login_in_flight;
 
   store::Time now() const { return clock(); }
 

@@ -23,9 +23,9 @@ struct Principal {
   std::int64_t session_id = 0;
 };
 
-// One API call, as the dispatcher authenticated it.
-struct Call {
-  http::RequestContext& http;
+// One API call, as the dispatcher authenticated it, apart from the HTTP exchange: what a
+// handler's second half may still use after the handler returned (see password_check.hpp).
+struct CallInfo {
   const RouteSpec& spec;
   std::string source;  // the client's IP address ("" if unknown)
   store::Time now;
@@ -38,42 +38,75 @@ struct Call {
   std::vector<std::int64_t> changed_users;
   std::string change_reason;  // for revoke/quarantine/expire: what the node is told
 
+  bool is_member() const { return user && user->user.role == store::Role::kMember; }
+};
+
+// The call with its HTTP exchange, valid only while the handler runs.
+struct Call : CallInfo {
+  Call(http::RequestContext& h, const RouteSpec& s, std::string src, store::Time n)
+      : CallInfo{s, std::move(src), n, {}, {}, {}, {}, {}, {}}, http(h) {}
+
+  http::RequestContext& http;
+  // Set (by check_password_then) when the answer will be given later, off this call.
+  bool deferred = false;
+
   std::string body() const { return http.request().body; }
   std::string param(std::string_view name) const {
     auto v = http.param(name);
     return v ? std::string(*v) : std::string();
   }
-  bool is_member() const { return user && user->user.role == store::Role::kMember; }
 };
 
 using Handler = Result<http::Response> (*)(ApiContext&, Call&);
 
 // The actor of a call: the session's user, the device, or (unauthenticated) the system.
-audit::Actor call_actor(const Call& call);
+audit::Actor call_actor(const CallInfo& call);
 
 // Appends an audit entry for this call inside tx.
-Status audit_in(ApiContext& ctx, store::Tx& tx, const Call& call, std::string_view action,
+Status audit_in(ApiContext& ctx, store::Tx& tx, const CallInfo& call, std::string_view action,
                 std::string target, audit::Outcome outcome,
                 nlohmann::json details = nlohmann::json::object());
 // Appends one entry in its own transaction (refusals, whose change rolled back); a failure
 // to write it is logged, never swallowed silently.
-void audit_alone(ApiContext& ctx, const Call& call, std::string_view action, std::string target,
+void audit_alone(ApiContext& ctx, const CallInfo& call, std::string_view action, std::string target,
                  audit::Outcome outcome, nlohmann::json details = nlohmann::json::object());
 void audit_alone(ApiContext& ctx, const audit::Actor& actor, const std::string& source,
                  std::string_view action, std::string target, audit::Outcome outcome,
                  nlohmann::json details);
 
-// Password + TOTP check inside a write transaction, shared by login and enrollment.
-// On failure it records the failure (rate limiter and audit) in tx, so the caller must
-// COMMIT (return ok() from the transaction) and then refuse. The Result is an error
-// only for store failures.
+// Password + TOTP login, shared by admin login and enrollment, in two halves around the
+// (slow) password check, each inside its own write transaction:
+//
+// begin_login: the throttle's admission, before any expensive work. A locked or busy
+// refusal is audited in tx (commit it); otherwise it names the hash to check the password
+// against ("" when the user is unknown or has no password: check against a dummy hash so
+// the timing is the same) and holds an in-flight ticket until the result is recorded.
+struct LoginStart {
+  identity::Admission admission;
+  std::optional<store::User> user;  // the account as it was before the check
+  std::string password_hash;
+  identity::InFlightLogins::Ticket ticket;
+  bool admitted() const { return admission.kind == identity::Admission::Kind::kAdmitted; }
+};
+Result<LoginStart> begin_login(ApiContext& ctx, store::Tx& tx, const CallInfo& call,
+                               const LoginCredentials& creds, std::string_view action);
+
+// finish_login: given whether the password matched, checks the account as it is now
+// (a password changed meanwhile counts as a failure; disabled, MFA, TOTP with replay
+// protection) and records the outcome (rate limiter and audit) in tx. On failure the
+// caller must COMMIT (return ok() from the transaction) and then refuse. The Result is an
+// error only for store failures.
 struct LoginCheck {
   std::optional<store::User> user;  // set on success (TOTP step consumed)
-  bool locked = false;              // refused by the rate limiter
+  bool locked = false;              // refused by the rate limiter (lockout)
+  bool busy = false;                // refused: as many checks in flight as allowed
   std::int64_t retry_after_s = 0;
 };
-Result<LoginCheck> check_login(ApiContext& ctx, store::Tx& tx, const Call& call,
-                               const LoginCredentials& creds, std::string_view action);
+Result<LoginCheck> finish_login(ApiContext& ctx, store::Tx& tx, const CallInfo& call,
+                                const LoginCredentials& creds, std::string_view action,
+                                const LoginStart& start, bool password_matches);
+// The refusal for a login that was not admitted.
+LoginCheck refused_login(const LoginStart& start);
 // The refusal to return for a failed LoginCheck (401 with one message, or 429).
 http::Response login_refusal(const LoginCheck& check);
 

@@ -1,4 +1,5 @@
 // Password + TOTP checks shared by admin login and enrollment by login, and TOTP seeds.
+#include <algorithm>
 #include <string>
 
 #include "common/crypto/aead.hpp"
@@ -27,35 +28,63 @@ std::string_view as_chars(const store::Bytes& b) {
 
 }  // namespace
 
-Result<LoginCheck> check_login(ApiContext& ctx, store::Tx& tx, const Call& call,
+Result<LoginStart> begin_login(ApiContext& ctx, store::Tx& tx, const CallInfo& call,
                                const LoginCredentials& creds, std::string_view action) {
-  LoginCheck out;
+  LoginStart out;
   const std::string source = throttle_source(call.source);
-  WARD_ASSIGN_OR_RETURN(auto locked, ctx.throttle.locked_for(tx, creds.email, source, call.now));
-  audit::Actor actor{audit::ActorKind::kUser, "", creds.email};
-  if (locked) {
-    out.locked = true;
-    out.retry_after_s = std::chrono::ceil<std::chrono::seconds>(*locked).count();
-    auto seq = ctx.audit.append(tx,
-                                {actor,
-                                 call.source,
-                                 std::string(action),
-                                 "user:" + creds.email,
-                                 audit::Outcome::kDenied,
-                                 {{"reason", "locked out"}}},
-                                call.now);
-    if (!seq) return std::move(seq).error();
+  WARD_ASSIGN_OR_RETURN(out.admission,
+                        ctx.throttle.admit(tx, creds.email, source, call.now, ctx.login_in_flight));
+  if (!out.admitted()) {
+    const bool locked = out.admission.kind == identity::Admission::Kind::kLocked;
+    WARD_RETURN_IF_ERROR(
+        ctx.audit.append(tx,
+                         {audit::Actor{audit::ActorKind::kUser, "", creds.email},
+                          call.source,
+                          std::string(action),
+                          "user:" + creds.email,
+                          audit::Outcome::kDenied,
+                          {{"reason", locked ? "locked out" : "too many in flight"}}},
+                         call.now));
     return out;
   }
+  auto user = tx.user_by_email(creds.email);
+  if (!user && user.error().code() != ErrorCode::kNotFound) return user.error();
+  if (user) {
+    out.password_hash = user->password_hash;
+    out.user = std::move(*user);
+  }
+  out.ticket = ctx.login_in_flight.acquire(identity::LoginThrottle::user_key(creds.email),
+                                           identity::LoginThrottle::source_key(source));
+  return out;
+}
+
+LoginCheck refused_login(const LoginStart& start) {
+  LoginCheck out;
+  out.locked = start.admission.kind == identity::Admission::Kind::kLocked;
+  out.busy = start.admission.kind == identity::Admission::Kind::kBusy;
+  out.retry_after_s = std::max<std::int64_t>(
+      1, std::chrono::ceil<std::chrono::seconds>(start.admission.retry_after).count());
+  return out;
+}
+
+Result<LoginCheck> finish_login(ApiContext& ctx, store::Tx& tx, const CallInfo& call,
+                                const LoginCredentials& creds, std::string_view action,
+                                const LoginStart& start, bool password_matches) {
+  LoginCheck out;
+  const std::string source = throttle_source(call.source);
+  audit::Actor actor{audit::ActorKind::kUser, "", creds.email};
   std::string reason;
   auto user = tx.user_by_email(creds.email);
   if (!user && user.error().code() != ErrorCode::kNotFound) return user.error();
-  if (!user || user->password_hash.empty()) {
-    identity::verify_password_dummy(creds.password);
-    reason = user ? "no password" : "unknown user";
+  if (!start.user || start.password_hash.empty()) {
+    reason = start.user ? "no password" : "unknown user";
+  } else if (!user || user->id != start.user->id ||
+             !ct_equal(user->password_hash, start.password_hash)) {
+    // The account changed while its password was being checked: judge nothing stale.
+    reason = "password changed during login";
   } else {
     actor = audit::Actor::user(user->id, user->email);
-    if (Status pw = identity::verify_password(creds.password, user->password_hash); !pw) {
+    if (!password_matches) {
       reason = "bad password";
     } else if (user->disabled) {
       reason = "user disabled";
@@ -102,6 +131,15 @@ Result<LoginCheck> check_login(ApiContext& ctx, store::Tx& tx, const Call& call,
 }
 
 http::Response login_refusal(const LoginCheck& check) {
+  if (check.busy) {
+    http::Response r = error_response(
+        Error::unavailable("too many logins for this account or address in progress; try again "
+                           "in " +
+                           std::to_string(check.retry_after_s) + " s"),
+        429);
+    r.headers.set("Retry-After", std::to_string(check.retry_after_s));
+    return r;
+  }
   if (check.locked) {
     http::Response r =
         error_response(Error::unavailable("too many failed logins; try again in " +

@@ -11,6 +11,7 @@
 #include "controller/api/errors.hpp"
 #include "controller/api/handlers.hpp"
 #include "controller/api/netmap_hub.hpp"
+#include "controller/api/password_check.hpp"
 #include "controller/api/views.hpp"
 #include "controller/identity/tokens.hpp"
 #include "controller/store/settings.hpp"
@@ -89,27 +90,17 @@ nlohmann::json overlay_json(const ApiContext& ctx) {
 
 }  // namespace
 
-Result<http::Response> handle_enroll(ApiContext& ctx, Call& call) {
-  WARD_ASSIGN_OR_RETURN(EnrollRequest req, parse_enroll(call.body()));
-  WARD_RETURN_IF_ERROR(check_csr(req.csr));
-  WARD_ASSIGN_OR_RETURN(crypto::WgPublicKey wg_key,
-                        crypto::WgPublicKey::from_base64(req.wg_public_key));
-  const std::string wg = wg_key.to_base64();
+namespace {
+
+// The enrollment once the credential is known good or bad: consumes the key, or finishes
+// the login (start != null), and creates the device, all in one transaction.
+Result<http::Response> enroll_device(ApiContext& ctx, CallInfo& call, const EnrollRequest& req,
+                                     const std::string& wg, const store::Bytes& key_hash,
+                                     const LoginStart* start, bool password_matched) {
   const bool by_key = req.enroll_key.has_value();
   const std::string method = by_key ? "key" : "login";
-  store::Bytes key_hash;
   const Error bad_key =
       Error::unauthenticated("invalid, expired, revoked or used-up enrollment key");
-  if (by_key) {
-    if (!identity::check_token_format(identity::TokenKind::kEnrollmentKey,
-                                      req.enroll_key->reveal())) {
-      audit_alone(ctx, call, "device.enroll", "key:unknown", audit::Outcome::kFailure,
-                  {{"method", method}, {"reason", "malformed enrollment key"}});
-      return bad_key;
-    }
-    key_hash = identity::token_hash(req.enroll_key->reveal());
-  }
-
   std::optional<http::Response> refusal;
   nlohmann::json answer;
   Status s = ctx.store.transaction([&](store::Tx& tx) -> Status {
@@ -132,8 +123,9 @@ Result<http::Response> handle_enroll(ApiContext& ctx, Call& call) {
       d.status = key->preapproved ? store::DeviceStatus::kActive : store::DeviceStatus::kPending;
       details["key"] = key->id;
     } else {
-      WARD_ASSIGN_OR_RETURN(LoginCheck check,
-                            check_login(ctx, tx, call, *req.login, "device.enroll.login"));
+      WARD_ASSIGN_OR_RETURN(
+          LoginCheck check,
+          finish_login(ctx, tx, call, *req.login, "device.enroll.login", *start, password_matched));
       if (!check.user) {
         refusal = login_refusal(check);
         return ok();  // commit the recorded failure
@@ -195,6 +187,43 @@ Result<http::Response> handle_enroll(ApiContext& ctx, Call& call) {
   }
   if (refusal) return std::move(*refusal);
   return json_response(200, answer);
+}
+
+}  // namespace
+
+Result<http::Response> handle_enroll(ApiContext& ctx, Call& call) {
+  std::string body = call.body();
+  auto parsed = parse_enroll(body);
+  secure_wipe(body.data(), body.size());
+  if (!parsed) return std::move(parsed).error();
+  auto req = std::make_shared<EnrollRequest>(std::move(*parsed));
+  WARD_RETURN_IF_ERROR(check_csr(req->csr));
+  WARD_ASSIGN_OR_RETURN(crypto::WgPublicKey wg_key,
+                        crypto::WgPublicKey::from_base64(req->wg_public_key));
+  const std::string wg = wg_key.to_base64();
+  if (req->enroll_key) {
+    if (!identity::check_token_format(identity::TokenKind::kEnrollmentKey,
+                                      req->enroll_key->reveal())) {
+      audit_alone(ctx, call, "device.enroll", "key:unknown", audit::Outcome::kFailure,
+                  {{"method", "key"}, {"reason", "malformed enrollment key"}});
+      return Error::unauthenticated("invalid, expired, revoked or used-up enrollment key");
+    }
+    const store::Bytes key_hash = identity::token_hash(req->enroll_key->reveal());
+    return enroll_device(ctx, call, *req, wg, key_hash, nullptr, false);
+  }
+  auto start = std::make_shared<LoginStart>();
+  Status begun = ctx.store.transaction([&](store::Tx& tx) -> Status {
+    WARD_ASSIGN_OR_RETURN(*start, begin_login(ctx, tx, call, *req->login, "device.enroll.login"));
+    return ok();  // commit an audited refusal
+  });
+  if (!begun) return begun.error();
+  if (!start->admitted()) return login_refusal(refused_login(*start));
+  SecretString password = std::move(req->login->password);
+  std::string encoded = start->password_hash;
+  return check_password_then(ctx, call, std::move(password), std::move(encoded),
+                             [req, start, wg](ApiContext& c, CallInfo& info, bool matched) {
+                               return enroll_device(c, info, *req, wg, {}, start.get(), matched);
+                             });
 }
 
 Result<http::Response> handle_renew(ApiContext& ctx, Call& call) {

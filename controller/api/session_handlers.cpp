@@ -1,10 +1,12 @@
 // Admin sessions: bootstrap of the first owner, login, logout, status.
 #include <map>
+#include <memory>
 #include <string>
 
 #include "common/crypto/encoding.hpp"
 #include "controller/api/errors.hpp"
 #include "controller/api/handlers.hpp"
+#include "controller/api/password_check.hpp"
 #include "controller/api/views.hpp"
 #include "controller/identity/password.hpp"
 #include "controller/identity/tokens.hpp"
@@ -67,29 +69,46 @@ Result<http::Response> handle_bootstrap(ApiContext& ctx, Call& call) {
 }
 
 Result<http::Response> handle_login(ApiContext& ctx, Call& call) {
-  WARD_ASSIGN_OR_RETURN(LoginCredentials creds, parse_login(call.body()));
-  LoginCheck check;
-  std::optional<identity::IssuedSession> issued;
-  if (Status tx_status = ctx.store.transaction([&](store::Tx& tx) -> Status {
-        WARD_ASSIGN_OR_RETURN(check, check_login(ctx, tx, call, creds, "user.login"));
-        if (!check.user) return ok();  // commit the recorded failure
-        WARD_ASSIGN_OR_RETURN(identity::IssuedSession s,
-                              identity::issue_session(check.user->id, call.source, call.now,
-                                                      ctx.config.session_policy));
-        WARD_RETURN_IF_ERROR(tx.create_session(s.record));
-        issued.emplace(std::move(s));
-        return ok();
+  std::string body = call.body();
+  auto parsed = parse_login(body);
+  secure_wipe(body.data(), body.size());
+  if (!parsed) return std::move(parsed).error();
+  auto creds = std::make_shared<LoginCredentials>(std::move(*parsed));
+  auto start = std::make_shared<LoginStart>();
+  Status begun = ctx.store.transaction([&](store::Tx& tx) -> Status {
+    WARD_ASSIGN_OR_RETURN(*start, begin_login(ctx, tx, call, *creds, "user.login"));
+    return ok();  // commit an audited refusal
+  });
+  if (!begun) return begun.error();
+  if (!start->admitted()) return login_refusal(refused_login(*start));
+  SecretString password = std::move(creds->password);
+  std::string encoded = start->password_hash;
+  return check_password_then(
+      ctx, call, std::move(password), std::move(encoded),
+      [creds, start](ApiContext& c, CallInfo& info, bool matched) -> Result<http::Response> {
+        LoginCheck check;
+        std::optional<identity::IssuedSession> issued;
+        Status tx_status = c.store.transaction([&](store::Tx& tx) -> Status {
+          WARD_ASSIGN_OR_RETURN(check,
+                                finish_login(c, tx, info, *creds, "user.login", *start, matched));
+          if (!check.user) return ok();  // commit the recorded failure
+          WARD_ASSIGN_OR_RETURN(identity::IssuedSession s,
+                                identity::issue_session(check.user->id, info.source, info.now,
+                                                        c.config.session_policy));
+          WARD_RETURN_IF_ERROR(tx.create_session(s.record));
+          issued.emplace(std::move(s));
+          return ok();
+        });
+        if (!tx_status) return tx_status.error();
+        if (!check.user || !issued) return login_refusal(check);
+        const auto idle =
+            std::chrono::duration_cast<std::chrono::seconds>(c.config.session_policy.idle_timeout);
+        nlohmann::json answer = {{"token", std::string(issued->token.reveal())},
+                                 {"expires_at", format_time(issued->record.expires_at)},
+                                 {"idle_timeout_s", idle.count()},
+                                 {"user", user_json(*check.user)}};
+        return json_response(200, answer);
       });
-      !tx_status)
-    return tx_status.error();
-  if (!check.user || !issued) return login_refusal(check);
-  const auto idle =
-      std::chrono::duration_cast<std::chrono::seconds>(ctx.config.session_policy.idle_timeout);
-  nlohmann::json answer = {{"token", std::string(issued->token.reveal())},
-                           {"expires_at", format_time(issued->record.expires_at)},
-                           {"idle_timeout_s", idle.count()},
-                           {"user", user_json(*check.user)}};
-  return json_response(200, answer);
 }
 
 Result<http::Response> handle_logout(ApiContext& ctx, Call& call) {

@@ -22,6 +22,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 #include "common/base/result.hpp"
 #include "controller/store/store.hpp"
@@ -42,6 +43,51 @@ std::optional<std::chrono::milliseconds> lockout_remaining(const store::LoginFai
 // The record after one more failure at now.
 store::LoginFailures after_failure(store::LoginFailures record, store::Time now,
                                    const LockoutPolicy& policy);
+
+// How many password checks for this key may be in flight at once at now: 0 while locked;
+// otherwise the failures still allowed before the lockout (at least 1, so a key whose
+// lockout ran out gets its one further try). Checks that run concurrently count as
+// failures-to-be, so a burst of parallel guesses cannot overshoot the threshold while
+// the slow verifications are still running.
+std::int64_t concurrent_attempts_allowed(const store::LoginFailures& record, store::Time now,
+                                         const LockoutPolicy& policy);
+
+// Password checks in flight (admitted, not yet recorded), per throttle key. Loop thread
+// only. A Ticket holds one count for a user key and a source key until it is destroyed;
+// the InFlightLogins must outlive its tickets.
+class InFlightLogins {
+ public:
+  class Ticket {
+   public:
+    Ticket() = default;
+    Ticket(Ticket&& other) noexcept;
+    Ticket& operator=(Ticket&& other) noexcept;
+    Ticket(const Ticket&) = delete;
+    Ticket& operator=(const Ticket&) = delete;
+    ~Ticket() { release(); }
+    void release();
+
+   private:
+    friend class InFlightLogins;
+    InFlightLogins* owner_ = nullptr;
+    std::string user_key_;
+    std::string source_key_;
+  };
+
+  std::int64_t count(const std::string& key) const;
+  Ticket acquire(std::string user_key, std::string source_key);
+
+ private:
+  void drop(const std::string& key);
+  std::unordered_map<std::string, std::int64_t> counts_;
+};
+
+// The throttle's verdict before a password is checked.
+struct Admission {
+  enum class Kind { kAdmitted, kLocked, kBusy };
+  Kind kind = Kind::kAdmitted;
+  std::chrono::milliseconds retry_after{0};  // kLocked: the lockout; kBusy: 1 s
+};
 
 class LoginThrottle {
  public:
@@ -66,6 +112,10 @@ class LoginThrottle {
   Result<std::optional<std::chrono::milliseconds>> locked_for(store::Tx& tx, std::string_view email,
                                                               std::string_view source,
                                                               store::Time now) const;
+  // Locked (as locked_for), busy (as many checks already in flight as
+  // concurrent_attempts_allowed() permits for the user or the source), or admitted.
+  Result<Admission> admit(store::Tx& tx, std::string_view email, std::string_view source,
+                          store::Time now, const InFlightLogins& in_flight) const;
   Status record_failure(store::Tx& tx, std::string_view email, std::string_view source,
                         store::Time now) const;
   Status record_success(store::Tx& tx, std::string_view email) const;

@@ -1,5 +1,7 @@
 #include "controller/identity/rate_limiter.hpp"
 
+#include <vector>
+
 #include <catch2/catch.hpp>
 
 #include "controller/store/sqlite_store.hpp"
@@ -111,6 +113,79 @@ TEST_CASE("rate limiter: per user and per source, persisted across restarts", "[
   });
   REQUIRE(remaining.ok());
   CHECK(*remaining == std::optional<std::chrono::milliseconds>(59s));
+}
+
+}  // namespace
+}  // namespace ward::identity
+
+namespace ward::identity {
+namespace {
+
+using namespace std::chrono_literals;
+const store::Time kT1 = store::time_from_ms(1'800'000'000'000);
+
+TEST_CASE("rate limiter: concurrent attempts allowed shrink with failures", "[unit]") {
+  LockoutPolicy p;  // threshold 5
+  store::LoginFailures r;
+  r.key = "user:a";
+  CHECK(concurrent_attempts_allowed(r, kT1, p) == 5);
+  for (int i = 0; i < 3; ++i)
+    r = after_failure(r, kT1, p);
+  CHECK(concurrent_attempts_allowed(r, kT1, p) == 2);
+  r = after_failure(r, kT1, p);
+  CHECK(concurrent_attempts_allowed(r, kT1, p) == 1);
+  r = after_failure(r, kT1, p);  // locked for 1 min
+  CHECK(concurrent_attempts_allowed(r, kT1, p) == 0);
+  CHECK(concurrent_attempts_allowed(r, kT1 + 60s, p) == 1);  // one try after the lockout
+  CHECK(concurrent_attempts_allowed(r, kT1 + 25h, p) == 5);  // forgotten
+}
+
+TEST_CASE("rate limiter: admission counts checks in flight as failures to be", "[unit]") {
+  store::testing::TempDir dir;
+  auto st = store::open_sqlite_store(dir.file("adm.db"));
+  REQUIRE(st.ok());
+  LoginThrottle throttle;
+  InFlightLogins in_flight;
+  auto admit = [&](std::string_view email, std::string_view source, store::Time now) {
+    Admission out;
+    REQUIRE((*st)
+                ->transaction([&](store::Tx& tx) -> Status {
+                  WARD_ASSIGN_OR_RETURN(out, throttle.admit(tx, email, source, now, in_flight));
+                  return ok();
+                })
+                .ok());
+    return out.kind;
+  };
+  // Five parallel guesses for one user are admitted, the sixth is not (threshold 5).
+  std::vector<InFlightLogins::Ticket> tickets;
+  for (int i = 0; i < 5; ++i) {
+    REQUIRE(admit("a@example.org", "192.0.2.1", kT1) == Admission::Kind::kAdmitted);
+    tickets.push_back(in_flight.acquire(LoginThrottle::user_key("a@example.org"),
+                                        LoginThrottle::source_key("192.0.2.1")));
+  }
+  CHECK(admit("A@example.org", "192.0.2.1", kT1) == Admission::Kind::kBusy);
+  CHECK(admit("b@example.org", "192.0.2.1", kT1) == Admission::Kind::kAdmitted);
+  // Releasing one ticket (its result recorded) frees a slot.
+  tickets.pop_back();
+  CHECK(in_flight.count(LoginThrottle::user_key("a@example.org")) == 4);
+  CHECK(admit("a@example.org", "192.0.2.1", kT1) == Admission::Kind::kAdmitted);
+  // Recorded failures shrink the allowance, and a lockout refuses as locked.
+  tickets.clear();
+  CHECK(in_flight.count(LoginThrottle::user_key("a@example.org")) == 0);
+  REQUIRE((*st)
+              ->transaction([&](store::Tx& tx) -> Status {
+                for (int i = 0; i < 5; ++i) {
+                  WARD_RETURN_IF_ERROR(
+                      throttle.record_failure(tx, "a@example.org", "192.0.2.1", kT1));
+                }
+                return ok();
+              })
+              .ok());
+  CHECK(admit("a@example.org", "192.0.2.9", kT1) == Admission::Kind::kLocked);
+  auto ticket = in_flight.acquire(LoginThrottle::user_key("a@example.org"), "src:x");
+  CHECK(admit("a@example.org", "192.0.2.9", kT1 + 60s) == Admission::Kind::kBusy);
+  ticket.release();
+  CHECK(admit("a@example.org", "192.0.2.9", kT1 + 60s) == Admission::Kind::kAdmitted);
 }
 
 }  // namespace

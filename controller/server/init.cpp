@@ -18,6 +18,7 @@
 #include "controller/audit/log.hpp"
 #include "controller/identity/tokens.hpp"
 #include "controller/server/data_dir.hpp"
+#include "controller/server/server_cert.hpp"
 #include "controller/store/settings.hpp"
 #include "controller/store/sqlite_store.hpp"
 
@@ -27,7 +28,6 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr std::chrono::seconds kCaLifetime{10LL * 365 * 24 * 3600};
-constexpr std::chrono::seconds kServerCertLifetime{2LL * 365 * 24 * 3600};
 
 // What an interrupted init may leave behind (never alongside ward.db).
 const std::set<std::string> kLeftovers = {std::string(kStagingDir),
@@ -71,34 +71,6 @@ Result<std::string> random_ula48() {
   b[0] = 0xfd;
   WARD_RETURN_IF_ERROR(crypto::random_bytes(std::span<std::uint8_t>(b.data() + 1, 5)));
   return net::Prefix::make(net::IpAddress::v6(b), 48)->to_string();
-}
-
-struct Names {
-  std::vector<std::string> dns;
-  std::vector<std::string> ips;
-};
-
-Result<Names> split_names(const std::vector<std::string>& names) {
-  Names out;
-  for (const std::string& n : names) {
-    if (net::IpAddress::parse(n)) {
-      out.ips.push_back(n);
-      continue;
-    }
-    bool good = !n.empty() && n.size() <= 253;
-    for (char c : n) {
-      if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-            c == '-' || c == '.')) {
-        good = false;
-      }
-    }
-    if (!good) {
-      return Error::invalid_argument("--name " + quote(n) +
-                                     ": expected a DNS name or an IP address");
-    }
-    out.dns.push_back(n);
-  }
-  return out;
 }
 
 Result<std::string> sealed_key_pem(const SecretBytes& mk, const crypto::SigningKey& key,
@@ -160,7 +132,7 @@ Status run_init(const InitOptions& options, std::ostream& out) {
   }
   const std::vector<std::string> names =
       options.names.empty() ? std::vector<std::string>{"localhost", "127.0.0.1"} : options.names;
-  WARD_ASSIGN_OR_RETURN(Names split, split_names(names));
+  if (auto split = split_server_names(names); !split) return split.error();
 
   const std::string& dir = options.data_dir;
   WARD_RETURN_IF_ERROR(check_target_dir(dir));
@@ -179,16 +151,10 @@ Status run_init(const InitOptions& options, std::ostream& out) {
 
   WARD_ASSIGN_OR_RETURN(auto ca_key, crypto::SigningKey::generate(crypto::KeyType::kEcdsaP256));
   WARD_ASSIGN_OR_RETURN(auto ca, crypto::create_ca(ca_key, "Ward controller CA", kCaLifetime, now));
-  WARD_ASSIGN_OR_RETURN(auto server_key, crypto::SigningKey::generate(crypto::KeyType::kEcdsaP256));
-  crypto::IssueOptions server_opts;
-  server_opts.common_name = names.front();
-  server_opts.dns_names = split.dns;
-  server_opts.ip_addresses = split.ips;
-  server_opts.lifetime = kServerCertLifetime;
-  server_opts.usage = crypto::IssueOptions::Usage::kServer;
-  server_opts.now = now;
-  WARD_ASSIGN_OR_RETURN(auto server_cert,
-                        crypto::issue_for_key(ca, ca_key, server_key, server_opts));
+  WARD_ASSIGN_OR_RETURN(ServerCert server,
+                        issue_server_cert(ca, ca_key, names, kServerCertLifetime, now));
+  const crypto::Certificate& server_cert = server.cert;
+  const crypto::SigningKey& server_key = server.key;
   WARD_ASSIGN_OR_RETURN(auto audit_key, crypto::SigningKey::generate(crypto::KeyType::kEd25519));
   WARD_ASSIGN_OR_RETURN(SecretString bootstrap,
                         identity::generate_token(identity::TokenKind::kBootstrap));

@@ -34,6 +34,12 @@ int main(int argc, char** argv) {
   serve_cmd->add_option("--log-format", serve.log_format, "text or json")
       ->check(CLI::IsMember({"text", "json"}));
   serve_cmd->add_option("--log-level", serve.log_level, "trace, debug, info, warn, error");
+  serve_cmd->add_option("--name", serve.names,
+                        "DNS name or IP the TLS certificate must carry (repeatable); when the "
+                        "set differs from the current certificate's, it is reissued at once");
+  std::string cert_check = "24h";
+  serve_cmd->add_option("--server-cert-check-interval", cert_check,
+                        "how often to check the TLS certificate for renewal (default 24h)");
 
   try {
     app.parse(argc, argv);
@@ -52,6 +58,13 @@ int main(int argc, char** argv) {
     init.device_cert_lifetime = *d;
     s = run_init(init, std::cout);
   } else {
+    auto d = parse_duration(cert_check);
+    if (!d) {
+      std::cerr << "ward-controller serve: --server-cert-check-interval: " << d.error().message()
+                << "\n";
+      return 2;
+    }
+    serve.server_cert_check_interval = *d;
     s = run_serve(serve);
   }
   if (!s) {

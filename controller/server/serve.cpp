@@ -15,11 +15,14 @@
 #include "common/uv/loop.hpp"
 #include "common/uv/signal.hpp"
 #include "common/uv/timer.hpp"
+#include "common/uv/work_queue.hpp"
 #include "controller/api/api.hpp"
 #include "controller/api/errors.hpp"
 #include "controller/api/models.hpp"
 #include "controller/api/netmap_hub.hpp"
+#include "controller/api/views.hpp"
 #include "controller/server/data_dir.hpp"
+#include "controller/server/server_cert.hpp"
 
 namespace ward::controller {
 namespace {
@@ -63,6 +66,33 @@ void persist_high_water(ApiContext& ctx, const NetmapHub& hub) {
   if (!s) ctx.log->warn("could not persist the stream serial: {}", s.error().to_string());
 }
 
+Result<std::shared_ptr<tls::TlsContext>> server_tls_context(const std::string& cert_pem,
+                                                            const SecretString& key_pem,
+                                                            const std::string& ca_pem) {
+  tls::TlsConfig tls_config;
+  tls_config.role = tls::Role::kServer;
+  tls_config.cert_pem = cert_pem;
+  tls_config.key_pem = key_pem;
+  tls_config.ca_pem = ca_pem;
+  // One port for both APIs: a client certificate is asked for but optional, and each
+  // route decides (authz.hpp). A presented certificate that does not chain to the
+  // controller CA fails the handshake.
+  tls_config.client_auth = tls::ClientAuth::kOptional;
+  return tls::TlsContext::create(tls_config);
+}
+
+void log_renewal(spdlog::logger& lg, const RenewedServerCert& r) {
+  log::info(lg, "server certificate renewed",
+            {{"serial", r.serial},
+             {"not_after", format_time(store::to_time(r.not_after))},
+             {"reason", r.reason}});
+}
+
+// Password checks: two at a time (argon2id uses 64 MiB and one core each); a backlog
+// beyond 32 is refused with 503 so that no queued login outlives the HTTP request
+// timeout (32 x ~0.2 s / 2 = ~3 s).
+constexpr uv::WorkQueueOptions kPasswordWork{.max_running = 2, .max_queued = 32};
+
 }  // namespace
 
 Status run_serve(const ServeOptions& options) {
@@ -89,19 +119,32 @@ Status run_serve(const ServeOptions& options) {
                         NetmapHub::create(*loaded.store, hub_options, ctx->now(), lg));
   ctx->netmaps = hub.get();
 
-  tls::TlsConfig tls_config;
-  tls_config.role = tls::Role::kServer;
-  tls_config.cert_pem = loaded.server_cert_pem;
-  tls_config.key_pem = loaded.server_key_pem;
-  tls_config.ca_pem = loaded.ca->to_pem();
-  // One port for both APIs: a client certificate is asked for but optional, and each
-  // route decides (authz.hpp). A presented certificate that does not chain to the
-  // controller CA fails the handshake.
-  tls_config.client_auth = tls::ClientAuth::kOptional;
+  RenewPolicy renew_policy;
+  renew_policy.names = options.names;
+  LoadedController* ld = &loaded;
+  auto renew_if_due = [ld, &renew_policy] {
+    return renew_server_cert_if_due(*ld->store, *ld->audit, *ld->ca, *ld->ca_key, ld->master_key,
+                                    renew_policy, std::chrono::system_clock::now());
+  };
+  std::string server_cert_pem = loaded.server_cert_pem;
+  SecretString server_key_pem = loaded.server_key_pem;
+  {
+    auto renewed = renew_if_due();
+    if (!renewed) return renewed.error().context("renewing the server certificate");
+    if (*renewed) {
+      log_renewal(*lg, **renewed);
+      server_cert_pem = (*renewed)->cert_pem;
+      server_key_pem = (*renewed)->key_pem;
+    }
+  }
+  const std::string ca_pem = loaded.ca->to_pem();
   WARD_ASSIGN_OR_RETURN(std::shared_ptr<tls::TlsContext> tls_ctx,
-                        tls::TlsContext::create(tls_config));
+                        server_tls_context(server_cert_pem, server_key_pem, ca_pem));
+  server_key_pem.clear();
 
   uv::Loop loop;
+  std::optional<uv::WorkQueue> password_work(std::in_place, loop, kPasswordWork);
+  ctx->password_work = &*password_work;
   http::ServerOptions server_options;
   server_options.limits.max_body_bytes = kMaxServerBodyBytes;
   server_options.log_error = [lg](std::string_view m) {
@@ -149,6 +192,30 @@ Status run_serve(const ServeOptions& options) {
     });
     if (!s) log::warn(*lg, "session sweep failed", {{"problem", s.error().message()}});
   });
+  // The server certificate is renewed before it expires; new connections get the new one.
+  std::optional<uv::Timer> cert_timer(std::in_place, loop);
+  cert_timer->set_keeps_loop_alive(false);
+  cert_timer->start(options.server_cert_check_interval, options.server_cert_check_interval, [&] {
+    auto renewed = renew_if_due();
+    if (!renewed) {
+      log::warn(*lg, "server certificate renewal failed; will retry",
+                {{"problem", renewed.error().message()}});
+      return;
+    }
+    if (!*renewed || !tls_listener) return;
+    auto fresh = server_tls_context((*renewed)->cert_pem, (*renewed)->key_pem, ca_pem);
+    if (!fresh) {
+      log::error(*lg, "renewed server certificate unusable; keeping the old one",
+                 {{"problem", fresh.error().message()}});
+      return;
+    }
+    if (Status swapped = tls_listener->set_context(*fresh); !swapped) {
+      log::error(*lg, "could not switch to the renewed server certificate",
+                 {{"problem", swapped.error().message()}});
+      return;
+    }
+    log_renewal(*lg, **renewed);
+  });
   // One timer drives the netmap publisher: coalesced flushes, rule expiry, keepalives.
   std::optional<uv::Timer> publish_timer(std::in_place, loop);
   publish_timer->set_keeps_loop_alive(false);
@@ -180,11 +247,15 @@ Status run_serve(const ServeOptions& options) {
     sigint->stop();
     sweeper->stop();
     high_water_timer->stop();
+    cert_timer->stop();
   };
   WARD_RETURN_IF_ERROR(sigterm->start(SIGTERM, stop));
   WARD_RETURN_IF_ERROR(sigint->start(SIGINT, stop));
-  loop.run();
+  loop.run();  // returns once in-flight password checks have finished too
   server.reset();
+  ctx->password_work = nullptr;
+  password_work.reset();
+  cert_timer.reset();
   persist_high_water(*ctx, *hub);
   hub->set_scheduler(nullptr);
   publish_timer.reset();

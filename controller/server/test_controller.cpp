@@ -47,8 +47,10 @@ std::string run_capture(const std::string& cmd, int& rc) {
 
 }  // namespace
 
-std::unique_ptr<TestController> TestController::start(const std::string& extra_init_args) {
+std::unique_ptr<TestController> TestController::start(const std::string& extra_init_args,
+                                                      std::vector<std::string> serve_args) {
   auto c = std::make_unique<TestController>();
+  c->serve_args = std::move(serve_args);
   char tmpl[] = "/tmp/ward-ctl-test-XXXXXX";
   REQUIRE(::mkdtemp(tmpl) != nullptr);
   c->root = tmpl;
@@ -82,6 +84,14 @@ std::unique_ptr<TestController> TestController::start(const std::string& extra_i
 
 void TestController::serve() {
   const std::size_t log_offset = read_file(log_path).size();
+  std::vector<std::string> args = {WARD_CONTROLLER_BIN, "serve",       "--data-dir",   data_dir,
+                                   "--listen",          "127.0.0.1:0", "--log-format", "json",
+                                   "--log-level",       "info"};
+  args.insert(args.end(), serve_args.begin(), serve_args.end());
+  std::vector<char*> argv;
+  for (std::string& a : args)
+    argv.push_back(a.data());
+  argv.push_back(nullptr);
   pid = ::fork();
   REQUIRE(pid >= 0);
   if (pid == 0) {
@@ -90,9 +100,7 @@ void TestController::serve() {
       ::dup2(fd, 2);
       ::close(fd);
     }
-    ::execl(WARD_CONTROLLER_BIN, WARD_CONTROLLER_BIN, "serve", "--data-dir", data_dir.c_str(),
-            "--listen", "127.0.0.1:0", "--log-format", "json", "--log-level", "info",
-            static_cast<char*>(nullptr));
+    ::execv(WARD_CONTROLLER_BIN, argv.data());
     ::_exit(127);
   }
   static const std::regex port_re("\"msg\":\"listening\".*\"port\":([0-9]+)");

@@ -15,6 +15,7 @@
 #include <optional>
 #include <string>
 #include <sys/types.h>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -27,8 +28,9 @@ namespace ward::controller::testing {
 
 class TestController {
  public:
-  // init (with extra init flags) + serve; REQUIREs success.
-  static std::unique_ptr<TestController> start(const std::string& extra_init_args = "");
+  // init (with extra init flags) + serve (with extra serve arguments); REQUIREs success.
+  static std::unique_ptr<TestController> start(const std::string& extra_init_args = "",
+                                               std::vector<std::string> serve_args = {});
   ~TestController();
 
   void serve();              // (re)starts the child on a fresh port
@@ -38,6 +40,7 @@ class TestController {
   std::string db_path() const { return data_dir + "/ward.db"; }
 
   std::string root;
+  std::vector<std::string> serve_args;  // appended to every `serve` command line
   std::string data_dir;
   std::string log_path;
   std::string bootstrap_token;
