@@ -329,6 +329,9 @@ void Node::perform(const std::vector<control::Action>& actions) {
       case control::ActionKind::kApply:
         state_ = "running";
         apply_netmap(*a.netmap);
+        // Peers in a stream's first netmap are not new to the other ends (see
+        // keepalive_stagger.hpp); peers that appear after it, live, are.
+        stagger_->arm();
         break;
       case control::ActionKind::kReconnect:
         if (stream_client_) stream_client_->close_stream();  // on_end schedules the reconnect
@@ -364,6 +367,7 @@ void Node::connect_stream() {
              *status = head.status;
              if (head.status == 200) {
                stream_connected_ = true;
+               stagger_->disarm();  // until this stream's first netmap is applied
                last_control_error_.clear();
                stream_backoff_.connected(SteadyClock::now());
                log::info(*log_, "connected to the controller stream");

@@ -14,9 +14,23 @@
 // What. A new peer's keepalive is held at 0 for a while after the peer first appears in
 // the desired configuration: kFirstHold on the end whose public key is the smaller
 // (bytewise), kSecondHold on the other. The two ends' keepalive-triggered handshakes are
-// then about a second apart, and the second one usually finds the session the first made.
+// then a second apart, and the second one usually finds the session the first made.
 // Traffic is never held: a packet for a new peer starts a handshake at once, as always, and
-// a tunnel someone is using has its session long before either hold ends.
+// has kFirstHold to itself, far more than a handshake takes. The holds are short because
+// they cost when one end's netmap arrives first and its initiation reaches the other end
+// before that end knows the peer (dropped there): the tunnel then waits for the other
+// end's hold (one run of the hospital test: 1073 ms instead of about 50 ms, with 1 s and
+// 2.5 s holds).
+//
+// Only while armed: for peers that arrive live, on a stream that was already open. The
+// first netmap of a stream connection (after a start, a reconnect, a quarantine) carries
+// what changed while this node was away, and the other ends have had it since then: they
+// may hold a session with this node's previous run, which its new WireGuard device does
+// not have, or have already sent an initiation it dropped; only a handshake from this end
+// repairs that at once. So the owner disarms the stagger when a stream connects and arms
+// it after applying that stream's first netmap. (Measured in the hospital test with 1 s
+// and 2.5 s holds on every new peer: node restart -> first packet 1095 ms, unquarantine
+// -> first packet 2773 ms; disarmed for a stream's first netmap: 223 ms and 1044 ms.)
 //
 // Pure: no clock of its own, no I/O. Not thread-safe; one per interface.
 #pragma once
@@ -33,21 +47,28 @@ namespace ward::node {
 class KeepaliveStagger {
  public:
   using Clock = std::chrono::steady_clock;
-  static constexpr Clock::duration kFirstHold = std::chrono::milliseconds(1000);
-  static constexpr Clock::duration kSecondHold = std::chrono::milliseconds(2500);
+  static constexpr Clock::duration kFirstHold = std::chrono::milliseconds(500);
+  static constexpr Clock::duration kSecondHold = std::chrono::milliseconds(1500);
 
   explicit KeepaliveStagger(WgKey self) : self_(self) {}
 
-  // Sets to 0 the persistent keepalive of every peer of `wg` that first appeared less than
-  // its hold before `now` (hold: kFirstHold if self < peer, else kSecondHold). A peer first
-  // appears in the first call whose `wg` lists it; a peer missing from a call is forgotten,
-  // and is new again if it returns (its WireGuard session went with it). Peers with a
-  // keepalive of 0 are left alone. Returns the earliest time at which a held keepalive is
-  // due, for the caller to apply `wg` again then; nullopt when nothing is held.
+  // Sets to 0 the persistent keepalive of every peer of `wg` that first appeared, while
+  // armed, less than its hold before `now` (hold: kFirstHold if self < peer, else
+  // kSecondHold). A peer first appears in the first call whose `wg` lists it; a peer
+  // missing from a call is forgotten, and is new again if it returns (its WireGuard session
+  // went with it). Peers that appeared while disarmed, and peers with a keepalive of 0, are
+  // left alone. Returns the earliest time at which a held keepalive is due, for the caller
+  // to apply `wg` again then; nullopt when nothing is held.
   std::optional<Clock::time_point> hold(WgConfig& wg, Clock::time_point now);
 
+  // arm(): from now on, peers that appear are new tunnels and are held. disarm(): they are
+  // not (peers already held stay held). Both idempotent.
+  void arm() { armed_ = true; }
+  void disarm() { armed_ = false; }
+  bool armed() const { return armed_; }
+
   // Forgets every peer (after all peers were removed outside hold(), e.g. drop_all):
-  // each is new again the next time it appears.
+  // each is new again the next time it appears. Leaves armed() as it is.
   void forget() { first_seen_.clear(); }
 
   // How long this end holds the keepalive of a new `peer`.
@@ -57,7 +78,9 @@ class KeepaliveStagger {
 
  private:
   WgKey self_;
-  std::map<WgKey, Clock::time_point> first_seen_;
+  bool armed_ = false;
+  // When each peer first appeared; nullopt for one that appeared while disarmed (never held).
+  std::map<WgKey, std::optional<Clock::time_point>> first_seen_;
 };
 
 }  // namespace ward::node

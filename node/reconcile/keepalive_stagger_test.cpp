@@ -35,6 +35,7 @@ std::uint16_t keepalive_of(const WgConfig& c, unsigned n) {
 TEST_CASE("keepalive stagger: the end with the smaller key goes first, the other later", "[unit]") {
   const Clock::time_point t0{};
   KeepaliveStagger me(key_n(5));  // peer 3 < me < peer 9
+  me.arm();
   CHECK(me.hold_for(key_n(9)) == KeepaliveStagger::kFirstHold);
   CHECK(me.hold_for(key_n(3)) == KeepaliveStagger::kSecondHold);
   // Both ends of one pair agree on who goes first.
@@ -67,6 +68,7 @@ TEST_CASE("keepalive stagger: the end with the smaller key goes first, the other
 TEST_CASE("keepalive stagger: only new peers are held; a peer that leaves is new again", "[unit]") {
   const Clock::time_point t0{};
   KeepaliveStagger me(key_n(1));
+  me.arm();
   WgConfig c = config_with({2});
   REQUIRE(me.hold(c, t0));
 
@@ -111,6 +113,7 @@ TEST_CASE("keepalive stagger: a peer without keepalive is untouched and never du
 TEST_CASE("keepalive stagger: forget() makes every peer new again", "[unit]") {
   const Clock::time_point t0{};
   KeepaliveStagger me(key_n(1));
+  me.arm();
   WgConfig c = config_with({2});
   (void)me.hold(c, t0);
   c = config_with({2});
@@ -119,4 +122,51 @@ TEST_CASE("keepalive stagger: forget() makes every peer new again", "[unit]") {
   c = config_with({2});
   CHECK(me.hold(c, t0 + 2h));
   CHECK(keepalive_of(c, 2) == 0);
+}
+
+TEST_CASE("keepalive stagger: nothing is held while disarmed; peers seen then never are",
+          "[unit]") {
+  // A restarted (or reconnected, or unquarantined) node: its stream's first netmap's peers
+  // had this device before it did, so their keepalives go out at once.
+  const Clock::time_point t0{};
+  KeepaliveStagger me(key_n(5));
+  CHECK_FALSE(me.armed());
+  WgConfig c = config_with({3, 9});
+  CHECK_FALSE(me.hold(c, t0));
+  CHECK(keepalive_of(c, 3) == 25);
+  CHECK(keepalive_of(c, 9) == 25);
+
+  me.arm();
+  me.arm();  // idempotent
+  CHECK(me.armed());
+  // The same peers stay unheld once armed; a peer appearing now is a new tunnel.
+  c = config_with({3, 9, 11});
+  auto due = me.hold(c, t0 + 10ms);
+  CHECK(keepalive_of(c, 3) == 25);
+  CHECK(keepalive_of(c, 9) == 25);
+  CHECK(keepalive_of(c, 11) == 0);
+  REQUIRE(due);
+  CHECK(*due == t0 + 10ms + me.hold_for(key_n(11)));
+
+  // forget() (drop_all) leaves it armed; the peers it forgot are new again.
+  me.forget();
+  CHECK(me.armed());
+  c = config_with({3});
+  CHECK(me.hold(c, t0 + 1h));
+  CHECK(keepalive_of(c, 3) == 0);
+}
+
+TEST_CASE("keepalive stagger: disarm() stops new holds but keeps those in progress", "[unit]") {
+  const Clock::time_point t0{};
+  KeepaliveStagger me(key_n(1));
+  me.arm();
+  WgConfig c = config_with({2});
+  REQUIRE(me.hold(c, t0));  // peer 2 arrived live: held
+  me.disarm();              // the stream dropped and reconnected
+  c = config_with({2, 3});
+  auto due = me.hold(c, t0 + 100ms);
+  CHECK(keepalive_of(c, 2) == 0);   // still within its hold
+  CHECK(keepalive_of(c, 3) == 25);  // arrived on the new stream's first netmap
+  REQUIRE(due);
+  CHECK(*due == t0 + me.hold_for(key_n(2)));
 }
