@@ -19,11 +19,6 @@ using uv::testing::run_until;
 
 namespace {
 
-void finish(uv::Loop& loop) {
-  REQUIRE(uv::testing::run_to_completion(loop));
-  WARD_REQUIRE_OK(uv::close_and_check(loop));
-}
-
 // A TCP server whose behaviour per connection is scripted: on_data(conn_index, stream,
 // all bytes received so far on that connection).
 struct RawServer {

@@ -19,11 +19,6 @@ using uv::testing::run_until;
 
 namespace {
 
-void finish(uv::Loop& loop) {
-  REQUIRE(uv::testing::run_to_completion(loop));
-  WARD_REQUIRE_OK(uv::close_and_check(loop));
-}
-
 // GET /later keeps its DeferredResponse in `held`; GET /now answers at once;
 // GET /drop defers and drops it; GET /inline defers and answers before returning;
 // GET /throw defers and then throws.

@@ -95,4 +95,11 @@ inline Request make_request(std::string method, std::string target, std::string 
   return r;
 }
 
+// Runs `loop` until nothing is left to do, then closes it, REQUIRing both: every test
+// ends with no handle or request left behind.
+inline void finish(uv::Loop& loop) {
+  REQUIRE(uv::testing::run_to_completion(loop));
+  WARD_REQUIRE_OK(uv::close_and_check(loop));
+}
+
 }  // namespace ward::http::testing

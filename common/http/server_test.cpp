@@ -19,11 +19,6 @@ using uv::testing::run_until;
 
 namespace {
 
-void finish(uv::Loop& loop) {
-  REQUIRE(uv::testing::run_to_completion(loop));
-  WARD_REQUIRE_OK(uv::close_and_check(loop));
-}
-
 void add_echo_routes(Server& server) {
   REQUIRE(server
               .route("GET", "/v1/devices/{id}",

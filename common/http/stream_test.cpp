@@ -16,11 +16,6 @@ using uv::testing::run_until;
 
 namespace {
 
-void finish(uv::Loop& loop) {
-  REQUIRE(uv::testing::run_to_completion(loop));
-  WARD_REQUIRE_OK(uv::close_and_check(loop));
-}
-
 // Routes GET /v1/stream to a handler that opens a stream and parks it in *live.
 void add_stream_route(Server& server, std::shared_ptr<ResponseStream>* live,
                       std::optional<Status>* closed) {

@@ -67,11 +67,6 @@ std::shared_ptr<tls::TlsContext> client_ctx(const TestPki& trust,
   return *ctx;
 }
 
-void finish(uv::Loop& loop) {
-  REQUIRE(uv::testing::run_to_completion(loop));
-  WARD_REQUIRE_OK(uv::close_and_check(loop));
-}
-
 }  // namespace
 
 TEST_CASE("tls+http: round trip without and with a client certificate", "[unit]") {

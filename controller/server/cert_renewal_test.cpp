@@ -123,15 +123,8 @@ struct Deployment {
   std::unique_ptr<ApiClient> admin;
 
   Deployment() {
-    ApiClient anon(*c);
-    auto r = anon.post("/v1/admin/bootstrap", {{"bootstrap_token", c->bootstrap_token},
-                                               {"email", owner.email},
-                                               {"display_name", "Owner"},
-                                               {"password", owner.password}});
-    REQUIRE(r.status == 200);
-    owner.uri = r.json["totp_uri"].get<std::string>();
     admin = std::make_unique<ApiClient>(*c);
-    admin->token = login(*c, owner);
+    admin->token = bootstrap_owner(*c, owner);
   }
 
   ClientCert enroll(const std::string& tag, const std::string& host) {

@@ -22,18 +22,6 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-std::string bootstrap_owner(TestController& c, TotpUser& owner) {
-  ApiClient client(c);
-  auto r = client.post("/v1/admin/bootstrap", {{"bootstrap_token", c.bootstrap_token},
-                                               {"email", owner.email},
-                                               {"display_name", "Owner"},
-                                               {"password", owner.password}});
-  INFO(r.body);
-  REQUIRE(r.status == 200);
-  owner.uri = r.json["totp_uri"].get<std::string>();
-  return login(c, owner);
-}
-
 double ms(Clock::duration d) {
   return std::chrono::duration<double, std::milli>(d).count();
 }

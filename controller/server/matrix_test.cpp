@@ -56,17 +56,8 @@ TEST_CASE("controller: authorization matrix of the admin API", "[integration]") 
                                    TotpUser{"admin@h.org", "admin-password-123", "", 0},
                                    TotpUser{"auditor@h.org", "auditor-password-1", "", 0},
                                    TotpUser{"member@h.org", "member-password-12", "", 0}};
-  {
-    ApiClient anon(*c);
-    auto r = anon.post("/v1/admin/bootstrap", {{"bootstrap_token", c->bootstrap_token},
-                                               {"email", users[0].email},
-                                               {"display_name", "O"},
-                                               {"password", users[0].password}});
-    REQUIRE(r.status == 200);
-    users[0].uri = r.json["totp_uri"].get<std::string>();
-  }
   ApiClient setup(*c);
-  setup.token = login(*c, users[0]);
+  setup.token = bootstrap_owner(*c, users[0]);
   const char* roles[] = {"owner", "admin", "auditor", "member"};
   for (int i = 1; i < 4; ++i) {
     auto r = setup.post("/v1/admin/users", {{"email", users[i].email},

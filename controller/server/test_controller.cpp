@@ -325,4 +325,16 @@ std::string login(const TestController& c, TotpUser& user) {
   return r.json["token"].get<std::string>();
 }
 
+std::string bootstrap_owner(const TestController& c, TotpUser& owner) {
+  ApiClient client(c);
+  auto r = client.post("/v1/admin/bootstrap", {{"bootstrap_token", c.bootstrap_token},
+                                               {"email", owner.email},
+                                               {"display_name", "Owner"},
+                                               {"password", owner.password}});
+  INFO(r.body);
+  REQUIRE(r.status == 200);
+  owner.uri = r.json["totp_uri"].get<std::string>();
+  return login(c, owner);
+}
+
 }  // namespace ward::controller::testing

@@ -134,4 +134,9 @@ struct TotpUser {
 // Logs in (REQUIREs 200) and returns the session token.
 std::string login(const TestController& c, TotpUser& user);
 
+// Bootstraps `owner` (its email and password) as the owner of a fresh controller, keeps the
+// TOTP URI the API returned in owner.uri, and logs in with password + TOTP. Returns the
+// session token; REQUIREs every step.
+std::string bootstrap_owner(const TestController& c, TotpUser& owner);
+
 }  // namespace ward::controller::testing

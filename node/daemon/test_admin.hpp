@@ -16,15 +16,7 @@ namespace ward::node::testing {
 inline std::string bootstrap_owner(const controller::testing::TestController& c,
                                    const std::string& email) {
   controller::testing::TotpUser owner{email, "correct horse battery staple 1", ""};
-  controller::testing::ApiClient client(c);
-  auto r = client.post("/v1/admin/bootstrap", {{"bootstrap_token", c.bootstrap_token},
-                                               {"email", owner.email},
-                                               {"display_name", "Owner"},
-                                               {"password", owner.password}});
-  INFO(r.body);
-  REQUIRE(r.status == 200);
-  owner.uri = r.json["totp_uri"].get<std::string>();
-  return controller::testing::login(c, owner);
+  return controller::testing::bootstrap_owner(c, owner);
 }
 
 }  // namespace ward::node::testing
