@@ -34,6 +34,7 @@ void Device::set_private_key(const PrivateKey& key) {
     return;
   identity_ = StaticIdentity(key);
   cookie_checker_.init(identity_.public_key());
+  early_.clear();  // they were for the old key
   if (identity_.has_key()) {
     auto it = peer_by_key_.find(identity_.public_key());
     if (it != peer_by_key_.end()) (void)remove_peer(it->first);
@@ -397,6 +398,48 @@ void Device::receive_datagram(Bytes datagram, const Endpoint& from, Time now, Ou
   }
 }
 
+void Device::keep_early_initiation(const PublicKey& key, Bytes datagram, const Endpoint& from,
+                                   Nanos now) {
+  if (datagram.size() != kInitiationLen) return;
+  auto it = std::find_if(early_.begin(), early_.end(),
+                         [&](const EarlyInitiation& e) { return e.key == key; });
+  if (it == early_.end()) {
+    if (early_.size() < kMaxEarlyInitiations) {
+      it = early_.emplace(early_.end());
+    } else {
+      it = std::min_element(early_.begin(), early_.end(),
+                            [](const EarlyInitiation& x, const EarlyInitiation& y) {
+                              return x.received < y.received;
+                            });
+    }
+  }
+  it->key = key;
+  std::copy(datagram.begin(), datagram.end(), it->datagram.begin());
+  it->from = from;
+  it->received = now;
+}
+
+void Device::answer_early_initiations(Time now, Output& out) {
+  std::erase_if(early_, [&](const EarlyInitiation& e) {
+    return expired(e.received, kEarlyInitiationLifetime, now.mono);
+  });
+  std::vector<EarlyInitiation> ready;
+  std::erase_if(early_, [&](EarlyInitiation& e) {
+    if (!find_peer(e.key)) return false;
+    ready.push_back(std::move(e));
+    return true;
+  });
+  // Every way handle_handshake can decline an initiation it parsed is counted in one of these.
+  auto declined = [this] {
+    return drops_.handshake_failed + drops_.invalid_mac + drops_.rate_limited + drops_.cookies_sent;
+  };
+  for (const EarlyInitiation& e : ready) {
+    const std::uint64_t before = declined();
+    handle_handshake(MessageType::kInitiation, e.datagram, e.from, now, out);
+    if (declined() == before) ++drops_.early_answered;
+  }
+}
+
 void Device::handle_handshake(MessageType type, Bytes datagram, const Endpoint& from, Time now,
                               Output& out) {
   if (type == MessageType::kCookieReply) {
@@ -432,11 +475,14 @@ void Device::handle_handshake(MessageType type, Bytes datagram, const Endpoint& 
       send_cookie_reply(datagram, msg->sender, from, now, out);
       return;
     }
-    Handshake* hs = consume_initiation(identity_, *msg, now.mono, [this](const PublicKey& key) {
+    std::optional<PublicKey> not_a_peer;
+    Handshake* hs = consume_initiation(identity_, *msg, now.mono, [&](const PublicKey& key) {
       Peer* p = find_peer(key);
+      if (!p) not_a_peer = key;
       return p ? &p->handshake : nullptr;
     });
     if (!hs) {
+      if (not_a_peer) keep_early_initiation(*not_a_peer, datagram, from, now.mono);
       ++drops_.handshake_failed;
       return;
     }

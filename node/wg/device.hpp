@@ -19,6 +19,7 @@
 // produce no packet; key material is wiped when dropped and 540 s after the last session.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -29,8 +30,10 @@
 #include "common/base/result.hpp"
 #include "node/wg/allowed_ips.hpp"
 #include "node/wg/cookie.hpp"
+#include "node/wg/messages.hpp"
 #include "node/wg/output.hpp"
 #include "node/wg/peer.hpp"
+#include "node/wg/timers.hpp"
 
 namespace ward::wg {
 
@@ -52,7 +55,13 @@ struct DropCounters {
   std::uint64_t no_route = 0;          // no peer for the destination
   std::uint64_t no_endpoint = 0;       // peer has no endpoint yet
   std::uint64_t cookies_sent = 0;      // not a drop: cookie replies sent under load
+  std::uint64_t early_answered = 0;    // not a drop: kept initiations answered late
 };
+
+// How many initiations from keys that are not (yet) peers a Device keeps, and for how long
+// (see Device::answer_early_initiations).
+inline constexpr std::size_t kMaxEarlyInitiations = 16;
+inline constexpr Nanos kEarlyInitiationLifetime = kRekeyTimeout;
 
 // A transport data message between the phases of a split receive (see
 // Device::begin_open): which keypair it names, its counter and a copy of that keypair's
@@ -111,6 +120,21 @@ class Device {
   const AllowedIps& allowed_ips() const { return allowed_ips_; }
 
   void receive_datagram(Bytes datagram, const Endpoint& from, Time now, Output& out);
+
+  // Answers initiations that arrived, at most kEarlyInitiationLifetime ago, from a key
+  // that was not a peer then and is one now. When a controller adds a tunnel, both ends
+  // get the new peer within milliseconds, and the initiator's first initiation often
+  // arrives before the responder has it; the protocol alone would answer only the
+  // initiator's retry, REKEY_TIMEOUT (5 s) later. So an initiation whose MAC1 is valid
+  // and whose static key decrypts, but names no peer, is kept (the latest per key, at
+  // most kMaxEarlyInitiations, oldest evicted); call this after configuring peers
+  // (uapi_set does, before it starts any keepalive) and each kept initiation whose key is
+  // now a peer goes through every check again (MAC, timestamp, flood, PSK), exactly as if
+  // it had just arrived. This answers nothing an attacker could not get by replaying the
+  // same initiation after the peer was added: the response is useful only to the holder
+  // of the initiator's ephemeral key. Keys that are still not peers stay kept until they
+  // expire; a new private key forgets them all.
+  void answer_early_initiations(Time now, Output& out);
 
   // receive_datagram for transport data messages, split so that the AEAD (phase 2,
   // open_datagram) can run on other threads:
@@ -173,6 +197,8 @@ class Device {
   void accept_transport(Peer& peer, Keypair& kp, std::uint64_t counter, std::size_t wire_len,
                         const Endpoint& from, Time now, Output& out);
   void run_timers(Peer& peer, Time now, Output& out);
+  void keep_early_initiation(const PublicKey& key, Bytes datagram, const Endpoint& from,
+                             Nanos now);
 
   PeerTimers::Jitter jitter_;
   StaticIdentity identity_;
@@ -189,6 +215,13 @@ class Device {
   bool under_load_ = false;
   Nanos rekey_after_time_ = kRekeyAfterTime;
   DropCounters drops_;
+  struct EarlyInitiation {
+    PublicKey key;  // the initiator's static key, as its initiation claims it
+    std::array<std::uint8_t, kInitiationLen> datagram;
+    Endpoint from;
+    Nanos received = 0;
+  };
+  std::vector<EarlyInitiation> early_;  // at most kMaxEarlyInitiations, one per key
 };
 
 }  // namespace ward::wg

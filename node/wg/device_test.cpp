@@ -6,6 +6,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "node/wg/uapi.hpp"
+
 namespace ward::wg {
 namespace {
 
@@ -416,6 +418,141 @@ TEST_CASE("device: initiations from unknown keys get no answer", "[unit]") {
   n.b.dev.receive_datagram(init, c.addr, n.now, n.out);
   CHECK(n.out.empty());
   CHECK(n.b.dev.drops().handshake_failed == 1);
+}
+
+// An initiation from C to B, made by a Device of C's own that has B as its peer.
+std::vector<std::uint8_t> initiation_from(Side& c, Side& to, Net& n) {
+  REQUIRE(c.dev.add_peer(to.pub()));
+  REQUIRE(c.dev.set_endpoint(to.pub(), to.addr));
+  REQUIRE(c.dev.add_allowed_ip(to.pub(), host4(to.overlay)));
+  Output out;
+  c.dev.send_ip_packet(ipv4(c.overlay, to.overlay, 10), n.now, out);
+  REQUIRE(out.datagrams().size() == 1);
+  return out.datagrams()[0].bytes;
+}
+
+TEST_CASE("device: an initiation that arrives before its peer is answered once the peer is added",
+          "[unit]") {
+  Net n{GENERATE(false, true)};
+  const bool with_psk = GENERATE(false, true);
+  Key psk;
+  random_bytes(psk.span());
+  if (with_psk) REQUIRE(n.a.dev.set_preshared_key(n.b.pub(), psk));
+  REQUIRE(n.b.dev.remove_peer(n.a.pub()));
+
+  // A's first packet starts a handshake B cannot answer yet: B does not know A.
+  n.send(n.a, ipv4(1, 2, 10));
+  CHECK(n.b.dev.drops().handshake_failed == 1);
+  CHECK(n.b.tun.empty());
+  n.advance(kSecond);  // well within A's 5 s before it would retry
+  CHECK(n.b.tun.empty());
+
+  // The controller's netmap reaches B: A becomes a peer, and B answers at once.
+  Net::connect(n.b, n.a);
+  if (with_psk) REQUIRE(n.b.dev.set_preshared_key(n.a.pub(), psk));
+  n.b.dev.answer_early_initiations(n.now, n.out);
+  REQUIRE(n.out.datagrams().size() == 1);
+  CHECK(n.out.datagrams()[0].bytes[0] == 2);  // a handshake response
+  n.drain(n.b);
+  n.run();
+  REQUIRE(n.b.tun.size() == 1);  // A's staged packet, sent as soon as A had the session
+  CHECK(n.b.tun[0] == ipv4(1, 2, 10));
+  CHECK(n.b.dev.drops().early_answered == 1);
+  CHECK(n.a.dev.find_peer(n.b.pub())->current);
+
+  // Answered once: the initiation is no longer kept.
+  n.b.dev.answer_early_initiations(n.now, n.out);
+  CHECK(n.out.empty());
+  CHECK(n.b.dev.drops().early_answered == 1);
+  // And traffic flows both ways on the session.
+  n.send(n.b, ipv4(2, 1, 20));
+  CHECK(n.a.tun.size() == 1);
+}
+
+TEST_CASE("device: early initiations expire, stay bounded, and are checked again when answered",
+          "[unit]") {
+  Net n;
+  SECTION("older than REKEY_TIMEOUT: not answered") {
+    Side c(3);
+    n.b.dev.receive_datagram(initiation_from(c, n.b, n), c.addr, n.now, n.out);
+    CHECK(n.out.empty());
+    n.now.mono += kEarlyInitiationLifetime + 1;
+    Net::connect(n.b, c);
+    n.b.dev.answer_early_initiations(n.now, n.out);
+    CHECK(n.out.empty());
+    CHECK(n.b.dev.drops().early_answered == 0);
+  }
+  SECTION("at most kMaxEarlyInitiations: the oldest goes") {
+    std::vector<std::unique_ptr<Side>> others;
+    for (std::size_t i = 0; i <= kMaxEarlyInitiations; ++i) {
+      others.push_back(std::make_unique<Side>(static_cast<std::uint8_t>(10 + i)));
+      n.now.mono += 1;
+      n.b.dev.receive_datagram(initiation_from(*others.back(), n.b, n), others.back()->addr,
+                               n.now, n.out);
+    }
+    CHECK(n.out.empty());
+    Net::connect(n.b, *others.front());  // evicted by the 17th
+    Net::connect(n.b, *others.back());
+    n.b.dev.answer_early_initiations(n.now, n.out);
+    REQUIRE(n.out.datagrams().size() == 1);
+    CHECK(n.out.datagrams()[0].to == others.back()->addr);
+    CHECK(n.b.dev.drops().early_answered == 1);
+  }
+  SECTION("a tampered initiation is kept but fails the checks when answered") {
+    // A's initiation with its encrypted timestamp altered and mac1 made valid again: its
+    // static key still decrypts to A (so B keeps it under A), but the AEAD of the
+    // timestamp, which needs A's static DH, fails when B answers it.
+    REQUIRE(n.b.dev.remove_peer(n.a.pub()));
+    n.a.dev.send_ip_packet(ipv4(1, 2, 10), n.now, n.out);
+    REQUIRE(n.out.datagrams().size() == 1);
+    std::vector<std::uint8_t> init = n.out.datagrams()[0].bytes;
+    n.out.clear();
+    init[100] ^= 1;  // inside encrypted_timestamp [88, 116)
+    CookieMaker macs;
+    macs.init(n.b.pub());
+    macs.add_macs(init, n.now.mono);
+    n.b.dev.receive_datagram(init, n.a.addr, n.now, n.out);
+    CHECK(n.out.empty());
+    CHECK(n.b.dev.drops().invalid_mac == 0);  // it passed mac1: kept, not dropped early
+    const auto failed = n.b.dev.drops().handshake_failed;
+    Net::connect(n.b, n.a);
+    n.b.dev.answer_early_initiations(n.now, n.out);
+    CHECK(n.out.empty());
+    CHECK(n.b.dev.drops().handshake_failed == failed + 1);
+    CHECK(n.b.dev.drops().early_answered == 0);
+  }
+  SECTION("a new private key forgets them") {
+    Side c(3);
+    n.b.dev.receive_datagram(initiation_from(c, n.b, n), c.addr, n.now, n.out);
+    n.b.dev.set_private_key(generate_private_key());
+    Net::connect(n.b, c);
+    n.b.dev.answer_early_initiations(n.now, n.out);
+    CHECK(n.out.empty());
+  }
+}
+
+TEST_CASE("device: uapi_set answers an early initiation before starting its own keepalive",
+          "[unit]") {
+  Net n;
+  REQUIRE(n.b.dev.remove_peer(n.a.pub()));
+  n.send(n.a, ipv4(1, 2, 10));
+  REQUIRE(n.b.dev.drops().handshake_failed == 1);
+  const std::string set = "public_key=" + hex_key(n.a.pub()) +
+                          "\nendpoint=192.0.2.1:51820\nallowed_ip=100.64.0.1/32\n"
+                          "persistent_keepalive_interval=25\n";
+  auto r = uapi_set(n.b.dev, set, n.now, n.out);
+  REQUIRE(r.error == 0);
+  // B's response to A's initiation, and no initiation of B's own that would collide with
+  // it (the keepalive waits for the session).
+  REQUIRE_FALSE(n.out.datagrams().empty());
+  CHECK(n.out.datagrams()[0].bytes[0] == 2);
+  for (const auto& d : n.out.datagrams())
+    CHECK(d.bytes[0] != 1);
+  n.drain(n.b);
+  n.run();
+  CHECK(n.b.tun.size() == 1);
+  CHECK(n.b.dev.drops().early_answered == 1);
+  CHECK(n.a.dev.find_peer(n.b.pub())->current);
 }
 
 TEST_CASE("device: configuration errors and peer removal", "[unit]") {

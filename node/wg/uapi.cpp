@@ -256,8 +256,13 @@ UapiSetResult uapi_set(Device& device, std::string_view lines, Time now, Output&
     if (op.replace_allowed_ips) (void)device.clear_allowed_ips(op.key);
     for (const IpPrefix& p : op.allowed_ips)
       (void)device.add_allowed_ip(op.key, p);
-    if (op.keepalive) (void)device.set_persistent_keepalive(op.key, *op.keepalive, now, out);
   }
+  // With every peer complete (PSK included), answer the initiations that came too early;
+  // before any keepalive below starts a handshake of ours that would collide with them.
+  device.answer_early_initiations(now, out);
+  for (const PeerOp& op : plan.peers)
+    if (!op.remove && op.keepalive && device.find_peer(op.key))
+      (void)device.set_persistent_keepalive(op.key, *op.keepalive, now, out);
   return result;
 }
 

@@ -7,6 +7,8 @@
 //
 // uapi_set parses the whole request before touching the device, so malformed input
 // (an unknown key, a bad key, endpoint or prefix) returns EINVAL and changes nothing.
+// After applying the peers it answers initiations that arrived before their peer did
+// (Device::answer_early_initiations), and only then turns on persistent keepalives.
 // Secrets are never put into error text; get output contains the private and preshared
 // keys because that is the protocol (the socket is root-only).
 #pragma once

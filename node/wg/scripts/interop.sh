@@ -6,8 +6,9 @@
 # Usage: interop.sh WARD_WG_BINARY [psk]   (root). Checks, with ward-wg's REKEY_AFTER_TIME
 # forced down to 8 s: handshake + ping with ward initiating, a 4 MiB TCP transfer with
 # checked bytes, `wg show` handshake time and rx/tx counters on ward-wg (equal to
-# wireguard-go's tx/rx), a rekey, roaming of both sides to new underlay addresses, and
-# wireguard-go initiating after it restarts.
+# wireguard-go's tx/rx), a rekey, roaming of both sides to new underlay addresses,
+# wireguard-go initiating after it restarts, and ward-wg answering an initiation that
+# arrived before it had the peer as soon as the peer is added.
 set -euo pipefail
 WARD=${1:?ward-wg binary}
 USE_PSK=${2:-}
@@ -161,4 +162,23 @@ WEP=$(ip netns exec "$NA" wg show "$IA" endpoints | cut -f2)
 [ "$WEP" = "192.0.2.4:51820" ] || fail "ward-wg endpoint is $WEP, expected 192.0.2.4:51820"
 ip netns exec "$NA" ping -c 2 -i 0.3 -W 2 100.64.0.2 > /dev/null || fail "ward-wg cannot reach the moved peer"
 echo "roaming OK"
+
+echo "== an initiation that arrives before ward-wg has its peer is answered when the peer is added"
+# As when a controller adds a tunnel: the initiator's netmap lands first. wireguard-go
+# restarts (fresh state), pings, and its initiation reaches ward-wg, which does not know it
+# yet; a second later ward-wg gets the peer. The ping must be answered then, not at
+# wireguard-go's retry 5 s after its first initiation.
+ip netns exec "$NA" wg set "$IA" peer "$PB" remove
+kill "$GPID"; wait "$GPID" || true; GPID=
+WARD_UNDERLAY=192.0.2.3 start_go
+T0=$(date +%s%N)
+ip netns exec "$NB" ping -c 1 -W 8 100.64.0.1 > "$TMP/early.ping" 2>&1 &
+PING=$!
+sleep 1
+ip netns exec "$NA" wg set "$IA" peer "$PB" "${PSKARG[@]}" allowed-ips 100.64.0.2/32
+T1=$(date +%s%N)
+wait "$PING" || fail "the early initiator's ping was never answered: $(cat "$TMP/early.ping")"
+T2=$(date +%s%N)
+echo "peer added $(((T1 - T0) / 1000000)) ms after the first ping; answered $(((T2 - T1) / 1000000)) ms after that"
+(((T2 - T0) / 1000000 < 4000)) || fail "answered $(((T2 - T0) / 1000000)) ms after the first ping: waited for wireguard-go's 5 s retry"
 echo "ALL INTEROP CHECKS PASSED${USE_PSK:+ (with preshared key)}"
