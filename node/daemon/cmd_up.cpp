@@ -2,8 +2,6 @@
 #include <cstdlib>
 #include <unistd.h>
 
-#include <climits>
-
 #include "common/base/error.hpp"
 #include "common/log/log.hpp"
 #include "node/daemon/commands.hpp"
@@ -29,15 +27,15 @@ void add_up_command(CLI::App& app, UpArgs& a) {
                      "enroll as this user; password and TOTP are read from the terminal or stdin");
   key->excludes(login);
   up->add_option("--iface", a.iface, "tunnel interface name (at most 15 characters)");
-  up->add_option("--wg-backend", a.wg_backend, "WireGuard backend")
+  up->add_option("--wg-backend", a.wg_backend,
+                 "WireGuard backend: auto (kernel module if present, else builtin), kernel, "
+                 "builtin (Ward's engine in this process), uapi (wireguard-go)")
       ->check(CLI::IsMember({"auto", "kernel", "uapi", "builtin"}));
   up->add_option("--listen-port", a.listen_port, "WireGuard UDP port")->check(CLI::Range(1, 65535));
   up->add_option("--hostname", a.hostname, "name to enroll with (default: the host name)");
   up->add_option("--endpoint", a.endpoints,
                  "an extra IP:PORT where peers can reach this node (repeatable)");
   up->add_option("--wireguard-go", a.wireguard_go, "userspace WireGuard for the uapi backend");
-  up->add_option("--ward-wg", a.ward_wg,
-                 "Ward's engine for the builtin backend (default: ward-wg next to ward-node)");
   up->add_option("--log-level", a.log_level, "trace|debug|info|warn|error");
   up->add_option("--log-format", a.log_format, "text|json")->check(CLI::IsMember({"text", "json"}));
 }
@@ -70,15 +68,6 @@ int run_up(UpArgs& a) {
       return 2;
     }
     o.extra_endpoints.push_back(ep->to_string());
-  }
-  o.ward_wg = a.ward_wg;
-  if (o.ward_wg.empty()) {
-    char self[PATH_MAX] = {};
-    ssize_t n = ::readlink("/proc/self/exe", self, sizeof self - 1);
-    std::string dir = n > 0 ? std::string(self, static_cast<std::size_t>(n)) : std::string();
-    dir = dir.substr(0, dir.rfind('/') == std::string::npos ? 0 : dir.rfind('/'));
-    o.ward_wg = !dir.empty() && ::access((dir + "/ward-wg").c_str(), X_OK) == 0 ? dir + "/ward-wg"
-                                                                                : "ward-wg";
   }
   // The enrollment key: --enroll-key, else WARD_ENROLL_KEY (kept out of argv and ps).
   if (!a.enroll_key.empty()) {

@@ -14,7 +14,7 @@ struct UpArgs {
   std::string wg_backend = "auto", hostname, log_level = "info", log_format = "text";
   int listen_port = 51820;
   std::vector<std::string> endpoints;
-  std::string wireguard_go = "wireguard-go", ward_wg;
+  std::string wireguard_go = "wireguard-go";
 };
 struct StatusArgs {
   std::string state_dir;

@@ -18,6 +18,7 @@
 #include "node/control/controller_client.hpp"
 #include "node/control/line_splitter.hpp"
 #include "node/control/renewal.hpp"
+#include "node/daemon/builtin_engine.hpp"
 #include "node/daemon/control_socket.hpp"
 #include "node/daemon/link.hpp"
 #include "node/daemon/state_dir.hpp"
@@ -63,6 +64,20 @@ std::string format_time(SysClock::time_point t) {
   char buf[32];
   std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
   return buf;
+}
+
+const char* backend_name(WgBackendKind kind) {
+  switch (kind) {
+    case WgBackendKind::kKernel:
+      return "kernel";
+    case WgBackendKind::kUapi:
+      return "uapi";
+    case WgBackendKind::kBuiltin:
+      return "builtin";
+    case WgBackendKind::kAuto:
+      break;
+  }
+  return "auto";
 }
 
 std::string hostname_or(const std::string& given) {
@@ -122,7 +137,7 @@ class Node {
   WgBackendKind backend_kind_ = WgBackendKind::kUapi;
   std::unique_ptr<WireGuardBackend> wg_;
   std::unique_ptr<uapi::PosixProcessRunner> runner_;
-  std::unique_ptr<uapi::WireGuardGoSupervisor> supervisor_;
+  std::unique_ptr<uapi::EngineSupervisor> supervisor_;  // uapi and builtin backends
   std::unique_ptr<netlink::RtnlAddressBackend> addrs_;
   std::unique_ptr<netlink::RtnlRouteBackend> routes_;
   std::unique_ptr<filter::NftFilterBackend> filter_;
@@ -240,20 +255,30 @@ Status Node::setup_interface() {
   interface_touched_ = true;
   backend_kind_ = opts_.wg_backend;
   if (backend_kind_ == WgBackendKind::kAuto)
-    backend_kind_ = netlink::kernel_has_wireguard() ? WgBackendKind::kKernel : WgBackendKind::kUapi;
+    backend_kind_ =
+        netlink::kernel_has_wireguard() ? WgBackendKind::kKernel : WgBackendKind::kBuiltin;
   if (backend_kind_ == WgBackendKind::kKernel) {
     WARD_RETURN_IF_ERROR(create_wireguard_link(iface));
     wg_ = std::make_unique<netlink::KernelWgBackend>(iface);
   } else {
-    runner_ = std::make_unique<uapi::PosixProcessRunner>();
-    uapi::WireGuardGoSupervisor::Options so;
-    so.binary = backend_kind_ == WgBackendKind::kBuiltin ? opts_.ward_wg : opts_.wireguard_go;
-    so.socket_dir = opts_.uapi_socket_dir;
-    supervisor_ = std::make_unique<uapi::WireGuardGoSupervisor>(iface, *runner_, so);
+    std::string engine;
+    if (backend_kind_ == WgBackendKind::kBuiltin) {
+      engine = "Ward's engine (in-process)";
+      supervisor_ = std::make_unique<BuiltinEngine>(
+          iface, opts_.uapi_socket_dir, [lg = log_](const std::string& message) {
+            log::warn(*lg, "WireGuard engine", {{"detail", message}});
+          });
+    } else {
+      runner_ = std::make_unique<uapi::PosixProcessRunner>();
+      uapi::WireGuardGoSupervisor::Options so;
+      so.binary = engine = opts_.wireguard_go;
+      so.socket_dir = opts_.uapi_socket_dir;
+      supervisor_ = std::make_unique<uapi::WireGuardGoSupervisor>(iface, *runner_, so);
+    }
     WARD_ASSIGN_OR_RETURN(auto r, supervisor_->check());
     log::info(*log_, "userspace WireGuard ready",
               {{"iface", iface},
-               {"binary", so.binary},
+               {"engine", engine},
                {"started", r == uapi::SuperviseResult::kServing ? "no (already served)" : "yes"}});
     WARD_ASSIGN_OR_RETURN(auto path, uapi::socket_path_for(iface, opts_.uapi_socket_dir));
     wg_ = std::make_unique<uapi::UapiBackend>(uapi::UapiClient(path));
@@ -490,7 +515,7 @@ void Node::on_tick() {
   if (renewal_->due(now)) renew();
   const auto steady = SteadyClock::now();
   if (supervisor_ && steady >= next_supervise_) {
-    next_supervise_ = steady + 5s;
+    next_supervise_ = steady + supervisor_->check_every();
     auto r = supervisor_->check();
     if (!r) {
       log::error(*log_, "userspace WireGuard is not serving", {{"error", r.error().message()}});
@@ -545,6 +570,7 @@ nlohmann::json Node::status_json() {
            {{"id", device_->device_id},
             {"name", device_->name},
             {"interface", opts_.iface},
+            {"wg_backend", backend_name(backend_kind_)},
             {"addresses", addrs},
             {"wg_public_key", id_.wg_key.public_key().to_base64()}}},
           {"state", state_},

@@ -35,7 +35,6 @@ struct DaemonOptions {
   std::string hostname;  // empty: gethostname()
   std::vector<std::string> extra_endpoints;
   std::string wireguard_go = "wireguard-go";  // the uapi backend's userspace implementation
-  std::string ward_wg;                        // the builtin backend's binary (ward-wg)
   std::string uapi_socket_dir = "/var/run/wireguard";
 };
 

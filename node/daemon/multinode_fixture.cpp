@@ -34,8 +34,8 @@ std::string strip_prefix_len(const std::string& cidr) {
 // ---- NodeUnderTest ----
 
 NodeUnderTest::NodeUnderTest(Cluster& cluster, ward::testing::Netns& n, std::string node_name,
-                             int index)
-    : ns(n), name(std::move(node_name)), cluster_(cluster) {
+                             int index, std::string wg_backend)
+    : ns(n), name(std::move(node_name)), backend(std::move(wg_backend)), cluster_(cluster) {
   iface = "wm" + cluster.topology.short_tag() + name;
   underlay_ip = "192.0.2." + std::to_string(11 + index);
   state_dir = cluster.root + "/" + name + "/state";
@@ -62,16 +62,17 @@ NodeUnderTest::~NodeUnderTest() {
 
 void NodeUnderTest::start(const std::string& enroll_key) {
   ChildProcess::Options o;
-  o.argv = ns.exec_argv({WARD_NODE_BIN,    "up",
-                         "--controller",   cluster_.controller_url(),
-                         "--ca-file",      cluster_.ca_file,
-                         "--state-dir",    state_dir,
-                         "--iface",        iface,
-                         "--wg-backend",   "uapi",
-                         "--wireguard-go", "/usr/bin/wireguard-go",
-                         "--listen-port",  "51820",
-                         "--hostname",     "node-" + name,
-                         "--log-level",    "debug"});
+  std::vector<std::string> argv = {WARD_NODE_BIN,   "up",
+                                   "--controller",  cluster_.controller_url(),
+                                   "--ca-file",     cluster_.ca_file,
+                                   "--state-dir",   state_dir,
+                                   "--iface",       iface,
+                                   "--wg-backend",  backend,
+                                   "--listen-port", "51820",
+                                   "--hostname",    "node-" + name,
+                                   "--log-level",   "debug"};
+  if (backend == "uapi") argv.insert(argv.end(), {"--wireguard-go", "/usr/bin/wireguard-go"});
+  o.argv = ns.exec_argv(std::move(argv));
   if (!enroll_key.empty())
     o.env_set.emplace_back("WARD_ENROLL_KEY", enroll_key);
   else
@@ -121,8 +122,17 @@ std::map<std::string, ward::testing::WgShowPeer> NodeUnderTest::wg_peers() const
 }
 
 std::set<std::string> NodeUnderTest::peer_keys() const {
+  auto keys = try_peer_keys();
+  WARD_REQUIRE_OK(keys);
+  return *keys;
+}
+
+Result<std::set<std::string>> NodeUnderTest::try_peer_keys() const {
+  WARD_ASSIGN_OR_RETURN(auto peers,
+                        ward::testing::wg_show_peers(
+                            [this](const std::string& cmd) { return ns.exec(cmd, true); }, iface));
   std::set<std::string> keys;
-  for (const auto& [k, p] : wg_peers())
+  for (const auto& [k, p] : peers)
     keys.insert(k);
   return keys;
 }
@@ -237,13 +247,13 @@ Reply Cluster::admin_call(const std::string& method, const std::string& target,
   return admin_->call(method, target, body.is_null() ? std::string() : body.dump());
 }
 
-NodeUnderTest& Cluster::add_node(const std::string& name) {
+NodeUnderTest& Cluster::add_node(const std::string& name, const std::string& backend) {
   const int index = static_cast<int>(nodes_.size());
   auto ns = topology.add_namespace(name);
   WARD_REQUIRE_OK(ns);
   WARD_REQUIRE_OK(topology.join_hub(**ns, "u0", "192.0.2." + std::to_string(11 + index) + "/24"));
   node_names_.push_back(name);
-  nodes_.push_back(std::make_unique<NodeUnderTest>(*this, **ns, name, index));
+  nodes_.push_back(std::make_unique<NodeUnderTest>(*this, **ns, name, index, backend));
   NodeUnderTest& node = *nodes_.back();
 
   auto key = admin_call("POST", "/v1/admin/keys",

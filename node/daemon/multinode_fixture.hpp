@@ -3,7 +3,7 @@
 // namespace where the controller runs.
 //
 //   hub (test thread, private netns)        wardmn-<pid>-<n>-<name> (one per node)
-//     ward-controller 0.0.0.0:8443            ward-node up --wg-backend uapi
+//     ward-controller 0.0.0.0:8443            ward-node up --wg-backend uapi|builtin
 //     br0 192.0.2.1/24 ----- veth h<n> ====== u0 192.0.2.1x/24 (underlay, WG endpoint)
 //                                             wm<pid%100000><name>  overlay 100.64.x.y
 //
@@ -45,7 +45,9 @@ class Cluster;
 // One ward-node daemon in its own namespace.
 class NodeUnderTest {
  public:
-  NodeUnderTest(Cluster& cluster, ward::testing::Netns& ns, std::string name, int index);
+  // backend: "uapi" (wireguard-go) or "builtin" (Ward's engine inside ward-node).
+  NodeUnderTest(Cluster& cluster, ward::testing::Netns& ns, std::string name, int index,
+                std::string backend);
   ~NodeUnderTest();
   NodeUnderTest(const NodeUnderTest&) = delete;
   NodeUnderTest& operator=(const NodeUnderTest&) = delete;
@@ -61,6 +63,8 @@ class NodeUnderTest {
   // The peers `wg show` lists on this node's interface (REQUIREs wg show to work).
   std::map<std::string, ward::testing::WgShowPeer> wg_peers() const;
   std::set<std::string> peer_keys() const;
+  // The same without REQUIRE: an error while the interface or its engine is away.
+  Result<std::set<std::string>> try_peer_keys() const;
   // `ward-node down --state-dir ...` inside the namespace.
   ward::testing::CommandResult down() const;
   // Everything the daemon wrote to stdout/stderr so far.
@@ -73,6 +77,7 @@ class NodeUnderTest {
 
   ward::testing::Netns& ns;
   const std::string name;  // "a": hostname node-a, tag tag:a
+  const std::string backend;
   std::string iface;
   std::string underlay_ip;
   std::string state_dir;
@@ -95,8 +100,9 @@ class Cluster {
 
   // A new node "name" (a-z, one letter keeps interface names short): namespace, underlay
   // 192.0.2.(11 + index), its own enrollment key with tag:<name>, started, approved by
-  // the admin. REQUIREs every step.
-  NodeUnderTest& add_node(const std::string& name);
+  // the admin, running on `backend` ("uapi": wireguard-go; "builtin": Ward's engine).
+  // REQUIREs every step.
+  NodeUnderTest& add_node(const std::string& name, const std::string& backend = "uapi");
 
   // PUT /v1/admin/policy with a policy declaring tag:<n> for every node and these acls
   // (each an acls entry). REQUIREs 200; returns the answer's version.

@@ -1,7 +1,8 @@
 // Several ward-node daemons against a real ward-controller (see multinode_fixture.hpp for
-// the topology): each node in its own network namespace with wireguard-go, enrolled with
-// an enrollment key and approved through the admin API; the policy is set through the
-// admin API; tunnels are checked with `wg show` and real TCP traffic over the overlay.
+// the topology): each node in its own network namespace with wireguard-go (or, in the
+// last case, Ward's own engine inside ward-node), enrolled with an enrollment key and
+// approved through the admin API; the policy is set through the admin API; tunnels are
+// checked with `wg show` and real TCP traffic over the overlay.
 //
 //   policy "a -> b tcp:8080": A and B peer with each other, B admits A on 8080 only, A
 //   admits nothing new, a third node C (in no rule) has no peers and is no one's peer.
@@ -416,4 +417,97 @@ TEST_CASE(
   // The other node is untouched by a's teardown.
   CHECK(t.b.process->running());
   CHECK(t.b.connected());
+}
+
+TEST_CASE(
+    "multinode: a node on the builtin engine and a node on wireguard-go get exactly the allowed "
+    "port and the engine is supervised and dies with its node and leaves nothing after down",
+    "[integration]") {
+  Cluster cluster;
+  auto& a = cluster.add_node("a", "builtin");
+  auto& b = cluster.add_node("b", "uapi");
+  auto a8080 = a.listen(8080);
+  auto b8080 = b.listen(8080);
+  auto b9090 = b.listen(9090);
+  const std::string uapi_socket = "/var/run/wireguard/" + a.iface + ".sock";
+  auto link_exists = [&] { return a.ns.exec("ip link show dev " + a.iface).ok(); };
+  auto backend_of = [](const NodeUnderTest& n) {
+    auto st = n.status();
+    return st ? (*st)["device"]["wg_backend"].get<std::string>() : st.error().message();
+  };
+  CHECK(backend_of(a) == "builtin");
+  CHECK(backend_of(b) == "uapi");
+  // The engine runs inside ward-node: no other process in a's namespace (b's has
+  // wireguard-go next to ward-node).
+  CHECK(a.ns.pids() == std::vector<pid_t>{a.process->pid()});
+  CHECK(b.ns.pids().size() == 2);
+
+  cluster.set_policy({Cluster::allow("a", "b", "8080")});
+  {
+    auto took = converge({{&a, {b.public_key}}, {&b, {a.public_key}}});
+    INFO("a log:\n" << a.logs() << "\nb log:\n" << b.logs());
+    REQUIRE(took);
+    report_time("policy a->b:8080 to tunnels (builtin and wireguard-go)", *took);
+  }
+  // `wg show` reads the builtin engine like wireguard-go.
+  const auto on_a = a.wg_peers().at(b.public_key);
+  CHECK(sorted(on_a.allowed_ips) == sorted({b.overlay_v4 + "/32", b.overlay_v6 + "/128"}));
+  CHECK(on_a.endpoint == b.underlay_ip + ":51820");
+  REQUIRE(eventually([&] { return counter(b, "accept_rules") >= 1; }, 10s));
+
+  // Allowed: a -> b:8080 in both families (the builtin engine initiates).
+  WARD_REQUIRE_OK(tcp_round_trip(a, b.overlay_v4, 8080, b8080.get(), 5s));
+  WARD_REQUIRE_OK(tcp_round_trip(a, b.overlay_v6, 8080, b8080.get(), 5s));
+  CHECK(a.wg_peers().at(b.public_key).latest_handshake > 0);
+  // Blocked: a -> b:9090 by b's filter; b -> a:8080 by a's filter, after the builtin
+  // engine decrypted the SYNs (its rx counter moves).
+  CHECK(blocked(a, b.overlay_v4, 9090));
+  const auto a_dropped = counter(a, "dropped_packets");
+  const auto a_rx = a.wg_peers().at(b.public_key).rx_bytes;
+  auto back = b.connect(a.overlay_v4, 8080, 2s);
+  CHECK_FALSE(back.fd.valid());
+  CHECK(back.err == ETIMEDOUT);
+  CHECK(counter(a, "dropped_packets") > a_dropped);
+  CHECK(a.wg_peers().at(b.public_key).rx_bytes > a_rx);
+
+  // Someone deletes the interface under the engine: ward-node starts the engine again
+  // and reconfigures it (peers, addresses, routes) on its next check (every second).
+  REQUIRE(a.ns.exec("ip link del dev " + a.iface).ok());
+  {
+    const auto t0 = std::chrono::steady_clock::now();
+    auto back_up = eventually(
+        [&] {
+          auto keys = a.try_peer_keys();
+          return keys && *keys == Keys{b.public_key} &&
+                 tcp_round_trip(a, b.overlay_v4, 8080, b8080.get(), 1s).ok();
+        },
+        20s, 100ms);
+    INFO("a log:\n" << a.logs());
+    REQUIRE(back_up);
+    report_time("interface deleted -> engine restarted and traffic flowing",
+                std::chrono::duration_cast<std::chrono::milliseconds>(
+                    std::chrono::steady_clock::now() - t0));
+    CHECK(a.logs().find("Ward's WireGuard engine stopped") != std::string::npos);
+  }
+
+  // SIGKILL: the tunnel dies with the node (no engine process outlives it) ...
+  a.process->signal(SIGKILL);
+  REQUIRE(a.process->wait_exit(10s));
+  CHECK(eventually([&] { return !link_exists(); }, 5s));
+  CHECK(blocked(a, b.overlay_v4, 8080));
+  // ... and a restart with the same identity brings it back.
+  a.start("");
+  REQUIRE(eventually([&] { return tcp_round_trip(a, b.overlay_v4, 8080, b8080.get(), 1s).ok(); },
+                     20s, 100ms));
+
+  // down: no interface, no UAPI socket, no nftables table, nothing running.
+  auto down = a.down();
+  INFO(down.output);
+  CHECK(down.ok());
+  CHECK(a.process->wait_exit(15s) == 0);
+  CHECK_FALSE(link_exists());
+  CHECK_FALSE(std::filesystem::exists(uapi_socket));
+  CHECK(a.ns.exec("nft list tables").output.find("ward_" + a.iface) == std::string::npos);
+  CHECK(a.ns.pids().empty());
+  CHECK(b.process->running());
 }

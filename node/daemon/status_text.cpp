@@ -35,6 +35,7 @@ std::string render_status_text(const nlohmann::json& s) {
   o << "interface:   " << str(dev, "interface");
   for (const auto& a : member(dev, "addresses", nlohmann::json::array()))
     if (a.is_string()) o << " " << a.get<std::string>();
+  if (str(dev, "wg_backend") != "-") o << " (WireGuard: " << str(dev, "wg_backend") << ")";
   o << "\n";
   o << "state:       " << str(s, "state") << "\n";
   const nlohmann::json c = member(s, "controller", nlohmann::json::object());

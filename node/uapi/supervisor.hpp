@@ -45,7 +45,20 @@ enum class SuperviseResult {
   kRestarted,  // our previous child had died; a new one now serves (device is empty)
 };
 
-class WireGuardGoSupervisor {
+// What the node needs from whatever runs its userspace WireGuard (wireguard-go as a child
+// process here; Ward's own engine in-process: node/daemon/builtin_engine.hpp).
+// check() makes sure something serves the interface's UAPI socket and says whether the
+// device behind it is new (kStarted/kRestarted: empty, reconcile again); stop() stops
+// what this supervisor started; check_every() is how often the node should call check().
+class EngineSupervisor {
+ public:
+  virtual ~EngineSupervisor() = default;
+  virtual Result<SuperviseResult> check() = 0;
+  virtual Status stop() = 0;
+  virtual std::chrono::milliseconds check_every() const = 0;
+};
+
+class WireGuardGoSupervisor final : public EngineSupervisor {
  public:
   struct Options {
     std::string binary = "wireguard-go";
@@ -61,8 +74,10 @@ class WireGuardGoSupervisor {
   WireGuardGoSupervisor(std::string iface, ProcessRunner& runner, Options options,
                         Probe probe = {});
 
-  Result<SuperviseResult> check();
-  Status stop();
+  Result<SuperviseResult> check() override;
+  Status stop() override;
+  // A UAPI round trip on the socket each time.
+  std::chrono::milliseconds check_every() const override { return std::chrono::seconds(5); }
   std::optional<int> child_pid() const { return child_; }
 
  private:

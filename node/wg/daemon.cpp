@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <cstring>
 #include <poll.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -77,36 +78,64 @@ void write_all(int fd, std::string_view s) {
 
 }  // namespace
 
-Result<std::unique_ptr<Daemon>> Daemon::create(const std::string& name,
-                                               const std::string& socket_dir, bool offload) {
-  WARD_ASSIGN_OR_RETURN(TunDevice tun, TunDevice::create(name, offload));
+Result<std::unique_ptr<Daemon>> Daemon::create(const std::string& name, DaemonOptions options) {
+  WARD_ASSIGN_OR_RETURN(TunDevice tun, TunDevice::create(name, options.offload));
   WARD_RETURN_IF_ERROR(tun.set_mtu(1420));
-  WARD_ASSIGN_OR_RETURN(UdpSocket udp, UdpSocket::bind(0, offload));
-  const std::string path = socket_dir + "/" + tun.name() + ".sock";
-  WARD_ASSIGN_OR_RETURN(int listen_fd, listen_unix(socket_dir, path));
+  WARD_ASSIGN_OR_RETURN(UdpSocket udp, UdpSocket::bind(0, options.offload));
+  const int wake_fd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (wake_fd < 0) return Error::from_errno("eventfd", errno);
+  const std::string path = options.socket_dir + "/" + tun.name() + ".sock";
+  auto listen_fd = listen_unix(options.socket_dir, path);
+  if (!listen_fd) {
+    ::close(wake_fd);
+    return listen_fd.error();
+  }
   return std::unique_ptr<Daemon>(
-      new Daemon(std::move(tun), std::move(udp), listen_fd, path, offload));
+      new Daemon(std::move(tun), std::move(udp), *listen_fd, wake_fd, path, std::move(options)));
 }
 
-Daemon::Daemon(TunDevice tun, UdpSocket udp, int listen_fd, std::string socket_path, bool offload)
+Daemon::Daemon(TunDevice tun, UdpSocket udp, int listen_fd, int wake_fd, std::string socket_path,
+               DaemonOptions options)
     : tun_(std::move(tun)),
       udp_(std::move(udp)),
       listen_fd_(listen_fd),
+      wake_fd_(wake_fd),
       socket_path_(std::move(socket_path)),
-      tun_buf_(65536 + kVnetHdrLen),
-      offload_(offload) {
+      options_(std::move(options)),
+      tun_buf_(65536 + kVnetHdrLen) {
   device_.set_listen_port(udp_.port());
   out_.set_defer_seal(true);
 }
 
+void Daemon::stop() {
+  stop_.store(true);
+  const std::uint64_t one = 1;
+  // Nothing to do on failure: the counter is already non-zero, so the poll wakes anyway.
+  (void)!::write(wake_fd_, &one, sizeof one);
+}
+
+void Daemon::warn(const std::string& message) {
+  if (options_.warn)
+    options_.warn(message);
+  else
+    std::fprintf(stderr, "ward-wg: %s\n", message.c_str());
+}
+
 Daemon::~Daemon() {
+  close_uapi();
+  ::close(wake_fd_);
+}
+
+void Daemon::close_uapi() {
   for (Client& c : clients_) {
     ::close(c.fd);
     wipe_string(c.buffer);
   }
+  clients_.clear();
   if (listen_fd_ >= 0) {
     ::close(listen_fd_);
     ::unlink(socket_path_.c_str());
+    listen_fd_ = -1;
   }
 }
 
@@ -222,9 +251,9 @@ void Daemon::accept_clients() {
 }
 
 void Daemon::apply_listen_port() {
-  auto udp = UdpSocket::bind(device_.listen_port(), offload_);
+  auto udp = UdpSocket::bind(device_.listen_port(), options_.offload);
   if (!udp) {
-    std::fprintf(stderr, "ward-wg: %s\n", udp.error().to_string().c_str());
+    warn(udp.error().to_string());
     device_.set_listen_port(udp_.port());
     return;
   }
@@ -259,7 +288,7 @@ bool Daemon::handle_client(Client& c, Time now) {
     } else if (request.rfind("set=1\n", 0) == 0) {
       auto r = uapi_set(device_, std::string_view(request).substr(6), now, out_);
       wipe_string(request);
-      if (r.error != 0) std::fprintf(stderr, "ward-wg: set rejected: %s\n", r.message.c_str());
+      if (r.error != 0) warn("set rejected: " + r.message);
       if (r.listen_port_changed) apply_listen_port();
       flush();
       write_all(c.fd, "errno=" + std::to_string(r.error) + "\n\n");
@@ -271,7 +300,14 @@ bool Daemon::handle_client(Client& c, Time now) {
 }
 
 Status Daemon::run() {
+  if (listen_fd_ < 0) return Error::internal("run() called again after the engine stopped");
   if (!pool_) pool_ = std::make_unique<CryptoPool>(CryptoPool::default_workers());
+  Status st = loop();
+  close_uapi();
+  return st;
+}
+
+Status Daemon::loop() {
   std::vector<pollfd> fds;
   while (!stop_.load()) {
     Time now = clock_now();
@@ -284,6 +320,7 @@ Status Daemon::run() {
     fds.push_back({udp_.fd(), POLLIN, 0});
     fds.push_back({tun_.fd(), POLLIN, 0});
     fds.push_back({listen_fd_, POLLIN, 0});
+    fds.push_back({wake_fd_, POLLIN, 0});
     for (const Client& c : clients_)
       fds.push_back({c.fd, POLLIN, 0});
     const int rc = ::poll(fds.data(), fds.size(), timeout_ms);
@@ -295,7 +332,7 @@ Status Daemon::run() {
       if (fds[1].revents & (POLLERR | POLLHUP))
         return Error::unavailable("TUN device " + quote(tun_.name()) + " went away");
       if (fds[2].revents & POLLIN) accept_clients();
-      for (std::size_t i = 3; i < fds.size(); ++i) {
+      for (std::size_t i = 4; i < fds.size(); ++i) {
         if (!fds[i].revents) continue;
         auto it = std::find_if(clients_.begin(), clients_.end(),
                                [&](const Client& c) { return c.fd == fds[i].fd; });

@@ -20,10 +20,15 @@
 // does at the end of every round.
 //
 // Lifetime: create() builds the interface and sockets; run() loops until stop() (safe to
-// call from a signal handler or another thread) and then removes the UAPI socket file.
+// call from a signal handler or another thread; it wakes the poll at once) or a fatal
+// error (the TUN device went away), and before returning stops serving UAPI: it closes
+// the listener and its clients and removes the socket file, so `wg` and the node get
+// "no such socket" instead of a listener no one answers. The destructor closes the TUN
+// device (the kernel removes the interface).
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -37,17 +42,26 @@
 
 namespace ward::wg {
 
+struct DaemonOptions {
+  std::string socket_dir = "/var/run/wireguard";
+  // TUN TSO/GRO via virtio_net_hdr and UDP GSO/GRO, each used only where the kernel
+  // accepts it (ward-wg turns it off with WARD_WG_NO_OFFLOAD=1).
+  bool offload = true;
+  // Receives the engine's warnings (a rejected UAPI set, a listen port it could not
+  // bind), on the poll thread; they never contain key material. Empty: written to stderr
+  // as "ward-wg: ...".
+  std::function<void(const std::string&)> warn;
+};
+
 class Daemon {
  public:
-  // offload: TUN TSO/GRO via virtio_net_hdr and UDP GSO/GRO, each used only where the
-  // kernel accepts it (ward-wg turns it off with WARD_WG_NO_OFFLOAD=1).
-  static Result<std::unique_ptr<Daemon>> create(
-      const std::string& interface_name, const std::string& socket_dir = "/var/run/wireguard",
-      bool offload = true);
+  static Result<std::unique_ptr<Daemon>> create(const std::string& interface_name,
+                                                DaemonOptions options = {});
   ~Daemon();
 
   Status run();
-  void stop() { stop_.store(true); }
+  // Async-signal-safe and thread-safe: run() returns within one poll wakeup.
+  void stop();
   const std::string& socket_path() const { return socket_path_; }
   Device& device() { return device_; }
 
@@ -57,12 +71,17 @@ class Daemon {
     std::string buffer;
   };
 
-  Daemon(TunDevice tun, UdpSocket udp, int listen_fd, std::string socket_path, bool offload);
+  Daemon(TunDevice tun, UdpSocket udp, int listen_fd, int wake_fd, std::string socket_path,
+         DaemonOptions options);
+  void warn(const std::string& message);
   void flush();
   // Decrypts and finishes the pending group of transport messages of batch_.
   void open_group(Time now);
   void handle_udp(Time now);
   void handle_tun(Time now);
+  Status loop();
+  // Closes the UAPI listener and every client and removes the socket file; idempotent.
+  void close_uapi();
   void accept_clients();
   // False when the client should be closed.
   bool handle_client(Client& c, Time now);
@@ -72,7 +91,9 @@ class Daemon {
   TunDevice tun_;
   UdpSocket udp_;
   int listen_fd_ = -1;
+  int wake_fd_ = -1;  // eventfd written by stop()
   std::string socket_path_;
+  DaemonOptions options_;
   Device device_;
   Output out_;
   RecvBatch batch_;
@@ -85,7 +106,6 @@ class Daemon {
   TcpCoalescer coalescer_;
   std::vector<Client> clients_;
   std::atomic<bool> stop_{false};
-  bool offload_ = true;
   // Under-load detection: handshake messages seen in the current one-second window.
   Nanos load_window_start_ = 0;
   std::uint32_t load_window_handshakes_ = 0;

@@ -40,6 +40,14 @@ Result<TunDevice> TunDevice::create(std::string_view name, bool offload) {
   if (::ioctl(fd, TUNSETIFF, &ifr) < 0) {
     const int err = errno;
     ::close(fd);
+    if (err == EBUSY)
+      return Error::already_exists("interface " + quote(name) +
+                                   " is already held by another process (another WireGuard "
+                                   "daemon such as wireguard-go or ward-wg?)");
+    if (err == EINVAL)
+      return Error::invalid_argument("interface " + quote(name) +
+                                     " exists and is not a TUN device (a kernel WireGuard "
+                                     "interface left behind? `ip link del` it)");
     return Error::from_errno("TUNSETIFF " + std::string(name), err);
   }
   if (offload) {

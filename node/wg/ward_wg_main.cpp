@@ -7,6 +7,7 @@
 #include <cstring>
 #include <string>
 #include <unistd.h>
+#include <utility>
 
 #include "node/wg/daemon.hpp"
 
@@ -44,8 +45,10 @@ int main(int argc, char** argv) {
   if (name.empty()) return usage();
   const char* dir = std::getenv("WARD_WG_SOCKET_DIR");
   const char* no_offload = std::getenv("WARD_WG_NO_OFFLOAD");
-  auto daemon = ward::wg::Daemon::create(name, dir ? dir : "/var/run/wireguard",
-                                         !(no_offload && std::strcmp(no_offload, "1") == 0));
+  ward::wg::DaemonOptions options;
+  if (dir) options.socket_dir = dir;
+  options.offload = !(no_offload && std::strcmp(no_offload, "1") == 0);
+  auto daemon = ward::wg::Daemon::create(name, std::move(options));
   if (!daemon) {
     std::fprintf(stderr, "ward-wg: %s\n", daemon.error().to_string().c_str());
     return 1;

@@ -6,10 +6,12 @@
 # Topology (every name carries this shell's pid, so a leftover never collides):
 #   ward-<pid>-br     the underlay: bridge br0, one veth per host (v<idx>)
 #   ward-<pid>-ctl    ward-controller on 192.0.2.1 / 2001:db8::1, port 8443; wardctl runs here
-#   ward-<pid>-<node> one per node, eth0 = 192.0.2.<idx> / 2001:db8::<idx>, ward-node with
-#                     the uapi backend (wireguard-go) on interface wh<pid>n<idx>
+#   ward-<pid>-<node> one per node, eth0 = 192.0.2.<idx> / 2001:db8::<idx>, ward-node on
+#                     interface wh<pid>n<idx> with Ward's own WireGuard engine (builtin)
+#                     on the servers and the IT laptop, Debian's wireguard-go (uapi) on
+#                     the other laptops (H_BACKEND; H_WG_BACKEND=uapi|builtin forces one)
 # Nothing is created in the caller's namespace except files under $H_ROOT (a mktemp -d
-# directory) and wireguard-go's UAPI sockets in /var/run/wireguard (named after the
+# directory) and the engines' UAPI sockets in /var/run/wireguard (named after the
 # interfaces). hosp_cleanup removes all of it and is installed as the EXIT/INT/TERM trap
 # by hosp_setup_traps; it fails loudly when something could not be removed.
 #
@@ -56,6 +58,12 @@ declare -A H_PORTS=([ehr-server]="22 443" [pacs-server]="22 104 443")
 # Served but left out of the matrix: the EHR's API port, which the policy-change scenarios
 # open and close.
 declare -A H_EXTRA_PORTS=([ehr-server]=8080)
+# Which WireGuard each node runs. The mix puts every pairing in the matrix: Ward's engine
+# against itself (it-laptop -> the servers), against wireguard-go (the clinicians' and the
+# vendor's laptops -> the servers) and wireguard-go against itself (laptop to laptop).
+# Devices the scenarios add later run the default, builtin.
+declare -A H_BACKEND=([clin1-laptop]=uapi [clin2-laptop]=uapi [ehr-server]=builtin
+                      [pacs-server]=builtin [it-laptop]=builtin [vendor-laptop]=uapi)
 declare -A H_PASSWORD=() H_TOTP_SECRET=() H_KEY=()
 declare -A N_NS=() N_IF=() N_SD=() N_LOG=() N_PID=() N_V4=() N_V6=() N_PUB=() N_ID=()
 
@@ -364,8 +372,9 @@ hosp_audit() { wctl --json audit list --all | jq -c '.entries[]'; }
 hosp_node_cmd() {
   local name=$1
   NODE_CMD=(ip netns exec "${N_NS[$name]}" "$WARD_NODE_BIN" up --controller "$H_CTL_URL"
-    --ca-file "$H_CA" --state-dir "${N_SD[$name]}" --iface "${N_IF[$name]}" --wg-backend uapi
-    --wireguard-go "$WG_GO" --listen-port 51820 --hostname "$name" --log-format json)
+    --ca-file "$H_CA" --state-dir "${N_SD[$name]}" --iface "${N_IF[$name]}"
+    --wg-backend "${H_WG_BACKEND:-${H_BACKEND[$name]:-builtin}}" --wireguard-go "$WG_GO"
+    --listen-port 51820 --hostname "$name" --log-format json)
 }
 
 # hosp_node_up NAME [key KEY | login EMAIL PASSWORD CODE | ""]: starts ward-node in the
