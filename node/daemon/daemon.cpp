@@ -80,6 +80,13 @@ const char* backend_name(WgBackendKind kind) {
   return "auto";
 }
 
+// Whether some process answers `get` on the interface's UAPI socket.
+bool uapi_served(const std::string& iface, const std::string& socket_dir) {
+  auto path = uapi::socket_path_for(iface, socket_dir);
+  return path &&
+         uapi::UapiClient(*path, std::chrono::milliseconds(1000)).exchange(uapi::kGetRequest).ok();
+}
+
 std::string hostname_or(const std::string& given) {
   if (!given.empty()) return given;
   char buf[256] = {};
@@ -254,9 +261,17 @@ Status Node::setup_interface() {
   const std::string& iface = opts_.iface;
   interface_touched_ = true;
   backend_kind_ = opts_.wg_backend;
-  if (backend_kind_ == WgBackendKind::kAuto)
-    backend_kind_ =
-        netlink::kernel_has_wireguard() ? WgBackendKind::kKernel : WgBackendKind::kBuiltin;
+  if (backend_kind_ == WgBackendKind::kAuto) {
+    const bool kernel = netlink::kernel_has_wireguard();
+    const bool served = !kernel && uapi_served(iface, opts_.uapi_socket_dir);
+    backend_kind_ = resolve_auto_backend(kernel, served);
+    if (served)
+      log::warn(*log_,
+                "another userspace WireGuard already serves this interface (left by an earlier "
+                "--wg-backend uapi run?); using it instead of Ward's engine. `ward-node down` "
+                "and start again to switch",
+                {{"iface", iface}});
+  }
   if (backend_kind_ == WgBackendKind::kKernel) {
     WARD_RETURN_IF_ERROR(create_wireguard_link(iface));
     wg_ = std::make_unique<netlink::KernelWgBackend>(iface);
@@ -275,11 +290,17 @@ Status Node::setup_interface() {
       so.socket_dir = opts_.uapi_socket_dir;
       supervisor_ = std::make_unique<uapi::WireGuardGoSupervisor>(iface, *runner_, so);
     }
-    WARD_ASSIGN_OR_RETURN(auto r, supervisor_->check());
+    auto r = supervisor_->check();
+    if (!r) {
+      // Another process holds the interface (a wireguard-go of an earlier uapi run): it
+      // and its tunnels are not ours to tear down on the way out.
+      if (r.error().code() == ErrorCode::kAlreadyExists) interface_touched_ = false;
+      return std::move(r).error();
+    }
     log::info(*log_, "userspace WireGuard ready",
               {{"iface", iface},
                {"engine", engine},
-               {"started", r == uapi::SuperviseResult::kServing ? "no (already served)" : "yes"}});
+               {"started", *r == uapi::SuperviseResult::kServing ? "no (already served)" : "yes"}});
     WARD_ASSIGN_OR_RETURN(auto path, uapi::socket_path_for(iface, opts_.uapi_socket_dir));
     wg_ = std::make_unique<uapi::UapiBackend>(uapi::UapiClient(path));
   }
@@ -677,6 +698,11 @@ std::optional<std::string> recorded_iface(const std::string& state_dir) {
     s.pop_back();
   if (s.empty()) return std::nullopt;
   return s;
+}
+
+WgBackendKind resolve_auto_backend(bool kernel_has_wireguard, bool uapi_socket_served) {
+  if (kernel_has_wireguard) return WgBackendKind::kKernel;
+  return uapi_socket_served ? WgBackendKind::kUapi : WgBackendKind::kBuiltin;
 }
 
 Status run_daemon(DaemonOptions options) {

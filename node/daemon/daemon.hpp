@@ -23,6 +23,13 @@ namespace ward::node::daemon {
 
 enum class WgBackendKind { kAuto, kKernel, kUapi, kBuiltin };
 
+// What `auto` means on this host: the kernel module when the kernel has WireGuard;
+// otherwise, when some process already serves the interface's UAPI socket (a wireguard-go
+// left running by an earlier `--wg-backend uapi` run, which keeps its tunnels across node
+// restarts), that process through UAPI, so an upgrade does not cut tunnels or fail on a
+// busy interface; otherwise Ward's own engine in-process. Pure.
+WgBackendKind resolve_auto_backend(bool kernel_has_wireguard, bool uapi_socket_served);
+
 struct DaemonOptions {
   std::string controller_url;
   std::string ca_file;

@@ -60,8 +60,7 @@ NodeUnderTest::~NodeUnderTest() {
       5s, 50ms);
 }
 
-void NodeUnderTest::start(const std::string& enroll_key) {
-  ChildProcess::Options o;
+std::vector<std::string> NodeUnderTest::up_argv() const {
   std::vector<std::string> argv = {WARD_NODE_BIN,   "up",
                                    "--controller",  cluster_.controller_url(),
                                    "--ca-file",     cluster_.ca_file,
@@ -72,7 +71,19 @@ void NodeUnderTest::start(const std::string& enroll_key) {
                                    "--hostname",    "node-" + name,
                                    "--log-level",   "debug"};
   if (backend == "uapi") argv.insert(argv.end(), {"--wireguard-go", "/usr/bin/wireguard-go"});
-  o.argv = ns.exec_argv(std::move(argv));
+  return argv;
+}
+
+CommandResult NodeUnderTest::up_until_exit() const {
+  std::string command = "WARD_ENROLL_KEY= timeout 30";
+  for (const std::string& arg : up_argv())
+    command += " " + ward::testing::shell_quote(arg);
+  return ns.exec(command, true);
+}
+
+void NodeUnderTest::start(const std::string& enroll_key) {
+  ChildProcess::Options o;
+  o.argv = ns.exec_argv(up_argv());
   if (!enroll_key.empty())
     o.env_set.emplace_back("WARD_ENROLL_KEY", enroll_key);
   else

@@ -55,6 +55,9 @@ class NodeUnderTest {
   // Starts `ward-node up` inside the namespace (WARD_ENROLL_KEY = enroll_key when not
   // empty) and waits until its control socket answers; REQUIREs both.
   void start(const std::string& enroll_key);
+  // `ward-node up` in the foreground until it exits (at most 30 s; for starts that must
+  // fail), stdout and stderr merged.
+  ward::testing::CommandResult up_until_exit() const;
   // `ward-node status --json` through the control socket.
   Result<nlohmann::json> status() const;
   // status()["controller"]["connected"] (false when status fails).
@@ -77,7 +80,7 @@ class NodeUnderTest {
 
   ward::testing::Netns& ns;
   const std::string name;  // "a": hostname node-a, tag tag:a
-  const std::string backend;
+  std::string backend;     // for the next start()
   std::string iface;
   std::string underlay_ip;
   std::string state_dir;
@@ -87,6 +90,7 @@ class NodeUnderTest {
   std::string device_id, public_key, overlay_v4, overlay_v6;  // addresses without /len
 
  private:
+  std::vector<std::string> up_argv() const;
   Cluster& cluster_;
 };
 

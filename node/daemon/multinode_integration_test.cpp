@@ -89,6 +89,29 @@ void check_filter_drops(NodeUnderTest& from, NodeUnderTest& to, std::uint16_t po
   CHECK(to.wg_peers().at(from.public_key).rx_bytes > rx);
 }
 
+// A TCP connection from `from` to `to`'s overlay IPv4 address, accepted on `listener`
+// (on `to`) and kept open; exchange() sends a line each way over it.
+struct LongConnection {
+  ward::testing::TcpConnect client;
+  ward::testing::UniqueFd server;
+  LongConnection(NodeUnderTest& from, const NodeUnderTest& to, std::uint16_t port, int listener)
+      : client(from.connect(to.overlay_v4, port, 5s)) {
+    REQUIRE(client.fd.valid());
+    auto accepted = ward::testing::accept_tcp(listener, 5s);
+    WARD_REQUIRE_OK(accepted);
+    server = std::move(*accepted);
+  }
+  Status exchange(const std::string& word) {
+    WARD_RETURN_IF_ERROR(ward::testing::send_all(client.fd.get(), word, 3s));
+    WARD_ASSIGN_OR_RETURN(auto got, ward::testing::recv_exact(server.get(), word.size(), 3s));
+    if (got != word) return Error::corruption("got " + quote(got));
+    WARD_RETURN_IF_ERROR(ward::testing::send_all(server.get(), word, 3s));
+    WARD_ASSIGN_OR_RETURN(got, ward::testing::recv_exact(client.fd.get(), word.size(), 3s));
+    if (got != word) return Error::corruption("got back " + quote(got));
+    return ok();
+  }
+};
+
 // The A -> B tcp:8080 setup most tests start from: nodes a (on `a_backend`) and b, the
 // policy, both tunnels up.
 struct TwoNodes {
@@ -329,19 +352,8 @@ TEST_CASE(
   REQUIRE(eventually([&] { return a.connected() && b.connected(); }, 10s));
 
   // A long-lived connection a -> b across the whole outage.
-  auto conn = a.connect(b.overlay_v4, 8080, 5s);
-  REQUIRE(conn.fd.valid());
-  auto server = ward::testing::accept_tcp(b8080.get(), 5s);
-  WARD_REQUIRE_OK(server);
-  auto exchange = [&](const std::string& word) -> Status {
-    WARD_RETURN_IF_ERROR(ward::testing::send_all(conn.fd.get(), word, 3s));
-    WARD_ASSIGN_OR_RETURN(auto got, ward::testing::recv_exact(server->get(), word.size(), 3s));
-    if (got != word) return Error::corruption("got " + quote(got));
-    WARD_RETURN_IF_ERROR(ward::testing::send_all(server->get(), word, 3s));
-    WARD_ASSIGN_OR_RETURN(got, ward::testing::recv_exact(conn.fd.get(), word.size(), 3s));
-    if (got != word) return Error::corruption("got back " + quote(got));
-    return ok();
-  };
+  LongConnection conn(a, b, 8080, b8080.get());
+  auto exchange = [&](const std::string& word) { return conn.exchange(word); };
   WARD_REQUIRE_OK(exchange("one\n"));
   const auto before = a.wg_peers().at(b.public_key);
 
@@ -398,7 +410,9 @@ TEST_CASE(
   auto nft_table = [&] {
     return a.ns.exec("nft list tables").output.find("ward_" + a.iface) != std::string::npos;
   };
-  auto wireguard_go = [&] { return ward::testing::processes_with_args({"wireguard-go", a.iface}); };
+  auto wireguard_go = [&] {
+    return ward::testing::processes_with_args({"wireguard-go", "-f", a.iface});
+  };
 
   // Everything is there while it runs (so the checks below can fail).
   CHECK(link_exists());
@@ -494,4 +508,46 @@ TEST_CASE(
   REQUIRE(eventually([&] { return tcp_round_trip(a, b.overlay_v4, 8080, b8080.get(), 1s).ok(); },
                      20s, 100ms));
   CHECK(b.process->running());
+}
+
+TEST_CASE(
+    "multinode: a node restarted with the auto backend keeps the wireguard-go its uapi run left "
+    "and its open connections",
+    "[integration]") {
+  TwoNodes t;  // a on wireguard-go (uapi)
+  auto& a = t.a;
+  auto& b = t.b;
+  auto b8080 = b.listen(8080);
+  LongConnection conn(a, b, 8080, b8080.get());
+  WARD_REQUIRE_OK(conn.exchange("before\n"));
+  const auto wireguard_go = ward::testing::processes_with_args({"wireguard-go", "-f", a.iface});
+  REQUIRE(wireguard_go.size() == 1);
+
+  // The node dies (or is upgraded) while wireguard-go keeps the interface and its tunnel;
+  // it comes back with the default backend, which on this kernel would be builtin.
+  a.process->signal(SIGKILL);
+  REQUIRE(a.process->wait_exit(10s));
+  WARD_REQUIRE_OK(conn.exchange("while the node is away\n"));
+  // Explicitly builtin: refused, naming the holder, and the interface and its tunnel are
+  // left alone.
+  a.backend = "builtin";
+  const auto refused = a.up_until_exit();
+  INFO(refused.output);
+  CHECK(refused.exit_code != 0);
+  CHECK(refused.output.find("already held by another process") != std::string::npos);
+  CHECK(ward::testing::processes_with_args({"wireguard-go", "-f", a.iface}) == wireguard_go);
+  WARD_REQUIRE_OK(conn.exchange("after a refused start\n"));
+  a.backend = "auto";
+  a.start("");
+  auto st = a.status();
+  WARD_REQUIRE_OK(st);
+  CHECK((*st)["device"]["wg_backend"] == "uapi");
+  CHECK(a.logs().find("another userspace WireGuard already serves this interface") !=
+        std::string::npos);
+  // The same wireguard-go, the same tunnel, the open connection never cut.
+  CHECK(ward::testing::processes_with_args({"wireguard-go", "-f", a.iface}) == wireguard_go);
+  WARD_REQUIRE_OK(conn.exchange("after\n"));
+  REQUIRE(eventually([&] { return a.connected(); }, 20s));
+  CHECK(a.peer_keys() == Keys{b.public_key});
+  WARD_REQUIRE_OK(conn.exchange("connected again\n"));
 }
