@@ -128,16 +128,7 @@ struct Deployment {
   }
 
   ClientCert enroll(const std::string& tag, const std::string& host) {
-    auto key = admin->post("/v1/admin/keys", {{"tags", {tag}}, {"preapproved", true}});
-    REQUIRE(key.status == 201);
-    DeviceKeys keys = make_device_keys();
-    auto body = enroll_body(keys, host);
-    body["enroll_key"] = key.json["key"];
-    ApiClient anon(*c);
-    auto r = anon.post("/v1/enroll", body);
-    INFO(r.body);
-    REQUIRE(r.status == 200);
-    return ClientCert{r.json["certificate"].get<std::string>(), keys.key_pem};
+    return enroll_tagged(*c, *admin, tag, host).cert();
   }
 };
 

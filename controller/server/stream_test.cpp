@@ -44,17 +44,9 @@ struct Hospital {
   }
 
   Node enroll(const std::string& tag, const std::string& host) {
-    auto key = admin->post("/v1/admin/keys", {{"tags", {tag}}, {"preapproved", true}});
-    REQUIRE(key.status == 201);
-    DeviceKeys keys = make_device_keys();
-    auto body = enroll_body(keys, host);
-    body["enroll_key"] = key.json["key"];
-    ApiClient anon(*c);
-    auto r = anon.post("/v1/enroll", body);
-    INFO(r.body);
-    REQUIRE(r.status == 200);
-    return {r.json["device_id"].get<std::string>(), r.json["name"].get<std::string>(),
-            keys.wg_public_key, ClientCert{r.json["certificate"].get<std::string>(), keys.key_pem}};
+    const EnrolledDevice d = enroll_tagged(*c, *admin, tag, host);
+    return {d.answer["device_id"].get<std::string>(), d.answer["name"].get<std::string>(),
+            d.keys.wg_public_key, d.cert()};
   }
 
   Reply put_policy(const std::string& text) {

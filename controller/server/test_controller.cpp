@@ -337,4 +337,24 @@ std::string bootstrap_owner(const TestController& c, TotpUser& owner) {
   return login(c, owner);
 }
 
+ClientCert EnrolledDevice::cert() const {
+  return ClientCert{answer["certificate"].get<std::string>(), keys.key_pem};
+}
+
+EnrolledDevice enroll_tagged(const TestController& c, ApiClient& admin, const std::string& tag,
+                             const std::string& hostname) {
+  auto key = admin.post("/v1/admin/keys", {{"tags", {tag}}, {"preapproved", true}});
+  INFO(key.body);
+  REQUIRE(key.status == 201);
+  EnrolledDevice d{make_device_keys(), {}};
+  auto body = enroll_body(d.keys, hostname);
+  body["enroll_key"] = key.json["key"];
+  ApiClient anon(c);
+  auto r = anon.post("/v1/enroll", body);
+  INFO(r.body);
+  REQUIRE(r.status == 200);
+  d.answer = r.json;
+  return d;
+}
+
 }  // namespace ward::controller::testing

@@ -139,4 +139,14 @@ std::string login(const TestController& c, TotpUser& user);
 // session token; REQUIREs every step.
 std::string bootstrap_owner(const TestController& c, TotpUser& owner);
 
+// Enrolls a new device through a fresh single-use, pre-approved enrollment key with `tag`
+// that `admin` (an owner or admin session) creates. REQUIREs every step.
+struct EnrolledDevice {
+  DeviceKeys keys;
+  nlohmann::json answer;  // the enrollment answer: device_id, name, certificate, ...
+  ClientCert cert() const;
+};
+EnrolledDevice enroll_tagged(const TestController& c, ApiClient& admin, const std::string& tag,
+                             const std::string& hostname);
+
 }  // namespace ward::controller::testing
