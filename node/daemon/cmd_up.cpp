@@ -28,8 +28,9 @@ void add_up_command(CLI::App& app, UpArgs& a) {
   key->excludes(login);
   up->add_option("--iface", a.iface, "tunnel interface name (at most 15 characters)");
   up->add_option("--wg-backend", a.wg_backend,
-                 "WireGuard backend: auto (kernel module if present, else builtin), kernel, "
-                 "builtin (Ward's engine in this process), uapi (wireguard-go)")
+                 "WireGuard backend: auto (the kernel module if present, else a userspace "
+                 "WireGuard already serving the interface, else builtin), kernel, builtin "
+                 "(Ward's engine in this process), uapi (wireguard-go)")
       ->check(CLI::IsMember({"auto", "kernel", "uapi", "builtin"}));
   up->add_option("--listen-port", a.listen_port, "WireGuard UDP port")->check(CLI::Range(1, 65535));
   up->add_option("--hostname", a.hostname, "name to enroll with (default: the host name)");

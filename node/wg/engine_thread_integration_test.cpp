@@ -89,6 +89,15 @@ TEST_CASE("engine thread: serves UAPI in-process, is exclusive, notices its inte
   // It stopped serving UAPI as it stopped: no socket left for clients to hang on.
   CHECK_FALSE(std::filesystem::exists(socket));
 
+  // A name taken by an interface that is not a TUN device: refused, naming the likely cause.
+  const std::string other = "wd" + topo.short_tag();
+  REQUIRE(run_command("ip link add " + other + " type veth peer name " + other + "p").ok());
+  auto clash = wg::EngineThread::start(other, options);
+  REQUIRE_FALSE(clash.ok());
+  CHECK(clash.error().to_string().find("is not a plain TUN device") != std::string::npos);
+  CHECK(run_command("ip link show dev " + other).ok());  // left alone
+  CHECK_FALSE(std::filesystem::exists(options.socket_dir + "/" + other + ".sock"));
+
   // Destroyed, a new engine can take the name again.
   engine.reset();
   auto again = required(wg::EngineThread::start(iface, options));

@@ -45,9 +45,10 @@ Result<TunDevice> TunDevice::create(std::string_view name, bool offload) {
                                    " is already held by another process (another WireGuard "
                                    "daemon such as wireguard-go or ward-wg?)");
     if (err == EINVAL)
-      return Error::invalid_argument("interface " + quote(name) +
-                                     " exists and is not a TUN device (a kernel WireGuard "
-                                     "interface left behind? `ip link del` it)");
+      return Error::invalid_argument(
+          "TUNSETIFF " + quote(name) +
+          ": invalid argument; most likely an interface of that name exists and is not a "
+          "plain TUN device (a kernel WireGuard interface left behind? `ip link del` it)");
     return Error::from_errno("TUNSETIFF " + std::string(name), err);
   }
   if (offload) {

@@ -260,8 +260,8 @@ UapiSetResult uapi_set(Device& device, std::string_view lines, Time now, Output&
   // With every peer complete (PSK included), answer the initiations that came too early;
   // before any keepalive below starts a handshake of ours that would collide with them.
   device.answer_early_initiations(now, out);
-  for (const PeerOp& op : plan.peers)
-    if (!op.remove && op.keepalive && device.find_peer(op.key))
+  for (const PeerOp& op : plan.peers)  // a peer that was not added: not_found, ignored
+    if (!op.remove && op.keepalive)
       (void)device.set_persistent_keepalive(op.key, *op.keepalive, now, out);
   return result;
 }
