@@ -350,7 +350,9 @@ int parse_dev_attr(const nlattr* a, void* data) {
     case WGDEVICE_A_IFNAME:
       if (mnl_attr_validate(a, MNL_TYPE_NUL_STRING) < 0 || mnl_attr_get_payload_len(a) > 16)
         return dc->ctx->fail("bad ifname");
-      d.ifname = mnl_attr_get_str(a);
+      // Bounded by the attribute, never by a NUL the validation is trusted to have found.
+      d.ifname.assign(mnl_attr_get_str(a),
+                      ::strnlen(mnl_attr_get_str(a), mnl_attr_get_payload_len(a)));
       break;
     case WGDEVICE_A_PRIVATE_KEY: {
       if (mnl_attr_get_payload_len(a) != WG_KEY_LEN) return dc->ctx->fail("bad private key length");
@@ -384,8 +386,12 @@ int parse_dev_attr(const nlattr* a, void* data) {
 // fuzz_genl). This check stays unsigned and also bounds every header read.
 bool message_fits(const nlmsghdr* nlh, int remaining) {
   if (remaining < static_cast<int>(sizeof(nlmsghdr))) return false;
+  // libmnl walks attributes up to NLMSG_ALIGN(nlmsg_len): the aligned length must fit too
+  // (the kernel always pads its messages; a buffer cut inside the padding is malformed).
   return nlh->nlmsg_len >= sizeof(nlmsghdr) &&
-         nlh->nlmsg_len <= static_cast<std::uint32_t>(remaining);
+         nlh->nlmsg_len <= static_cast<std::uint32_t>(remaining) &&
+         NLMSG_ALIGN(static_cast<std::uint64_t>(nlh->nlmsg_len)) <=
+             static_cast<std::uint64_t>(remaining);
 }
 
 }  // namespace
@@ -406,7 +412,10 @@ Result<std::vector<DeviceMessage>> parse_device_messages(std::span<const std::ui
       if (nlh->nlmsg_len < mnl_nlmsg_size(sizeof(nlmsgerr)))
         return Error::corruption("WireGuard netlink: truncated error message");
       const auto* e = static_cast<const nlmsgerr*>(mnl_nlmsg_get_payload(nlh));
-      if (e->error != 0) return Error::from_errno("WireGuard netlink", -e->error);
+      // The kernel sends -errno; anything else (INT_MIN included) is a malformed reply.
+      if (e->error != 0)
+        return Error::from_errno("WireGuard netlink",
+                                 e->error < 0 && e->error > -4096 ? -e->error : EPROTO);
       nlh = mnl_nlmsg_next(nlh, &len);
       continue;
     }

@@ -380,3 +380,19 @@ TEST_CASE("genl: a length field above INT_MAX is refused, not followed", "[unit]
   h->nlmsg_len = sizeof(nlmsghdr) + 1;
   CHECK_FALSE(parse_device_messages(hdr, kFamily));
 }
+
+TEST_CASE("genl: a message whose aligned length runs past the buffer is refused unread", "[unit]") {
+  // Found by fuzz_genl: nlmsg_len 27 fits a 27-byte buffer, but libmnl walks attributes to
+  // NLMSG_ALIGN(27) = 28, so an IFNAME attribute of 8 bytes ending in the padding made its
+  // string read one byte past the buffer (ASan, in the sanitizer build of this test).
+  std::vector<std::uint8_t> buf(27, 0);
+  auto* h = reinterpret_cast<nlmsghdr*>(buf.data());
+  h->nlmsg_len = 27;
+  h->nlmsg_type = kFamily;
+  buf[sizeof(nlmsghdr)] = WG_CMD_GET_DEVICE;  // genlmsghdr.cmd
+  std::uint8_t* attr = buf.data() + sizeof(nlmsghdr) + 4;
+  attr[0] = 8;  // nla_len: 4 header + "abc" + the NUL that is not in the buffer
+  attr[2] = WGDEVICE_A_IFNAME;
+  attr[4] = 'a', attr[5] = 'b', attr[6] = 'c';
+  CHECK_FALSE(parse_device_messages(std::span<const std::uint8_t>(buf.data(), 27), kFamily));
+}

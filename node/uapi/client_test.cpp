@@ -60,7 +60,8 @@ class FakeServer {
           // Dribble the reply in small pieces to exercise reassembly.
           for (std::size_t i = 0; i < reply.size(); i += 7) {
             const auto piece = reply.substr(i, 7);
-            if (::write(c, piece.data(), piece.size()) < 0) break;
+            if (::send(c, piece.data(), piece.size(), MSG_NOSIGNAL) < 0)
+              break;  // the client may hang up
           }
         }
         ::close(c);
